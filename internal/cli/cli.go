@@ -1,0 +1,89 @@
+// Package cli implements the cairn command line: one file per subcommand,
+// one composition root (Main) that wires stdio, the environment and the
+// signal context into them.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// Exit codes shared by every subcommand.
+const (
+	exitOK        = 0
+	exitFailure   = 1   // the command ran and failed (evaluation error, build failure, ...)
+	exitUsage     = 2   // bad flags or arguments
+	exitInterrupt = 130 // SIGINT / SIGTERM
+)
+
+// Env is what a subcommand may touch of the outside world.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	Dir    string // working directory
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *Env, args []string) int
+}
+
+// commands lists the subcommands; each lives in its own file.
+func commands() []command {
+	cmds := []command{
+		{"eval", "evaluate a Nix expression and print its value", runEval},
+		{"version", "print cairn's version", runVersion},
+	}
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	return cmds
+}
+
+// Main runs cairn with the process's arguments and stdio and returns the
+// exit status.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	dir, _ := os.Getwd()
+	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Dir: dir}
+	code := Run(ctx, env, os.Args[1:])
+	if ctx.Err() != nil && code != exitOK {
+		return exitInterrupt
+	}
+	return code
+}
+
+// Run runs one cairn invocation; args excludes the program name.
+func Run(ctx context.Context, env *Env, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(env.Stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, env, args[1:])
+		}
+	}
+	fmt.Fprintf(env.Stderr, "error: unknown command %q (see 'cairn help')\n", args[0])
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: cairn COMMAND [ARGS]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "commands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+	}
+}

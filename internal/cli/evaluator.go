@@ -1,0 +1,23 @@
+package cli
+
+import (
+	"context"
+
+	"cairn.dev/cairn/internal/nix/eval"
+	"cairn.dev/cairn/internal/nix/token"
+	"cairn.dev/cairn/internal/store/dry"
+)
+
+// newEvaluator is the one place where an evaluator is composed for the
+// commands: environment, search path, store and trace output.
+func newEvaluator(ctx context.Context, env *Env, fset *token.FileSet, include []string, trace bool, storeDir string) *eval.Evaluator {
+	return eval.New(ctx, eval.Options{
+		FileSet:    fset,
+		Store:      dry.New(storeDir),
+		Getenv:     env.Getenv,
+		SearchPath: include,
+		Stderr:     env.Stderr,
+		Trace:      trace,
+		Dir:        env.Dir,
+	})
+}

@@ -1,0 +1,2 @@
+# Error: bare type as option.
+lib: (lib.evalModules { modules = [ { options.a = lib.types.int; } ]; }).config

@@ -1,0 +1,2 @@
+# Error: disabled without key.
+lib: (lib.evalModules { modules = [ { disabledModules = [ { } ]; } ]; }).config

@@ -1,0 +1,2 @@
+# Error: last of empty.
+lib: lib.last [ ]

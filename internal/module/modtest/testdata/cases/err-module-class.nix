@@ -1,0 +1,2 @@
+# Error: module class.
+lib: (lib.evalModules { class = "nixos"; modules = [ { _class = "darwin"; } ]; }).config

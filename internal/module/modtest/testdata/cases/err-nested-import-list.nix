@@ -1,0 +1,2 @@
+# Error: nested import list.
+lib: (lib.evalModules { modules = [ { imports = [ [ { } ] ]; } ]; }).config

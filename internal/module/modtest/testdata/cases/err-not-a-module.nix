@@ -1,0 +1,2 @@
+# Error: not a module.
+lib: (lib.evalModules { modules = [ { _type = "flake"; } ]; }).config

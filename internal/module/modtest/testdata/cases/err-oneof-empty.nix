@@ -1,0 +1,2 @@
+# Error: oneof empty.
+lib: lib.types.oneOf [ ]

@@ -1,0 +1,2 @@
+# Error: toint float.
+lib: lib.toInt "1.5"

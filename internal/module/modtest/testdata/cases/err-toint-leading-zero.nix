@@ -1,0 +1,2 @@
+# Error: toint leading zero.
+lib: lib.toInt "012"

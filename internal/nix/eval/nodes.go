@@ -1,0 +1,412 @@
+package eval
+
+import (
+	"cairn.dev/cairn/internal/nix/ast"
+	"cairn.dev/cairn/internal/nix/token"
+)
+
+// node is a compiled expression. eval returns the expression's value in
+// weak head normal form (never a *Thunk).
+type node interface {
+	eval(ev *Evaluator, e *env) Value
+}
+
+// env is a runtime environment: the values of one scope's variables and
+// the enclosing environment. Small environments keep their slots inline.
+type env struct {
+	up     *env
+	vals   []Value
+	inline [2]Value
+}
+
+func newEnv(up *env, n int) *env {
+	e := &env{up: up}
+	if n <= len(e.inline) {
+		e.vals = e.inline[:n]
+	} else {
+		e.vals = make([]Value, n)
+	}
+	return e
+}
+
+// thunkOf returns a value for n in e without evaluating it: constants and
+// variables are returned as they are (so a variable keeps the identity of
+// its value), anything else becomes a thunk.
+func thunkOf(n node, e *env) Value {
+	switch n := n.(type) {
+	case *constNode:
+		return n.v
+	case *varNode:
+		env := e
+		for i := n.level; i > 0; i-- {
+			env = env.up
+		}
+		return env.vals[n.idx]
+	case *lambdaNode:
+		return &Lambda{fn: n, env: e}
+	}
+	return newThunk(n, e)
+}
+
+type constNode struct{ v Value }
+
+func (n *constNode) eval(ev *Evaluator, e *env) Value { return n.v }
+
+type varNode struct {
+	level, idx int
+	name       string
+	pos        token.Pos
+}
+
+func (n *varNode) eval(ev *Evaluator, e *env) Value {
+	env := e
+	for i := n.level; i > 0; i-- {
+		env = env.up
+	}
+	v := env.vals[n.idx]
+	if t, ok := v.(*Thunk); ok {
+		return ev.forceThunk(t, n.pos)
+	}
+	return v
+}
+
+type withVarNode struct {
+	name  string
+	withs []int // levels of the enclosing withs, innermost first
+	pos   token.Pos
+}
+
+func (n *withVarNode) eval(ev *Evaluator, e *env) Value {
+	env := e
+	lvl := 0
+	for _, w := range n.withs {
+		for ; lvl < w; lvl++ {
+			env = env.up
+		}
+		attrs := ev.forceAttrs(env.vals[0], n.pos)
+		if a, ok := attrs.Get(n.name); ok {
+			return ev.force(a.Value, n.pos)
+		}
+	}
+	throwf(n.pos, "undefined variable '%s'", n.name)
+	return nil
+}
+
+type withNode struct {
+	attrs node
+	body  node
+	pos   token.Pos
+}
+
+func (n *withNode) eval(ev *Evaluator, e *env) Value {
+	ne := newEnv(e, 1)
+	ne.vals[0] = thunkOf(n.attrs, e)
+	return n.body.eval(ev, ne)
+}
+
+type attrName struct {
+	name string
+	expr node // dynamic name, or nil
+	pos  token.Pos
+}
+
+// nameOf evaluates an attribute name; ok is false for a dynamic name
+// that evaluates to null.
+func (ev *Evaluator) nameOf(a *attrName, e *env) (string, bool) {
+	if a.expr == nil {
+		return a.name, true
+	}
+	v := a.expr.eval(ev, e)
+	if v == nil {
+		return "", false
+	}
+	s, ok := v.(*String)
+	if !ok {
+		throwf(a.pos, "value is %s while a string was expected", typeName(v))
+	}
+	return s.S, true
+}
+
+type selectNode struct {
+	x    node
+	path []attrName
+	def  node
+	pos  token.Pos
+}
+
+func (n *selectNode) eval(ev *Evaluator, e *env) Value {
+	v := n.x.eval(ev, e)
+	for i := range n.path {
+		p := &n.path[i]
+		name, ok := ev.nameOf(p, e)
+		attrs, isSet := v.(*Attrs)
+		if !isSet || !ok {
+			if n.def != nil {
+				return n.def.eval(ev, e)
+			}
+			if !ok {
+				throwf(p.pos, "value is null while a string was expected")
+			}
+			throwf(p.pos, "value is %s while a set was expected", typeName(v))
+		}
+		a, found := attrs.Get(name)
+		if !found {
+			if n.def != nil {
+				return n.def.eval(ev, e)
+			}
+			throwf(p.pos, "attribute '%s' missing%s", name, didYouMean(name, attrs.Names()))
+		}
+		v = ev.force(a.Value, p.pos)
+	}
+	return v
+}
+
+type hasAttrNode struct {
+	x    node
+	path []attrName
+	pos  token.Pos
+}
+
+func (n *hasAttrNode) eval(ev *Evaluator, e *env) Value {
+	v := n.x.eval(ev, e)
+	for i := range n.path {
+		p := &n.path[i]
+		attrs, isSet := v.(*Attrs)
+		if !isSet {
+			return false
+		}
+		name, ok := ev.nameOf(p, e)
+		if !ok {
+			return false
+		}
+		a, found := attrs.Get(name)
+		if !found {
+			return false
+		}
+		if i+1 < len(n.path) {
+			v = ev.force(a.Value, p.pos)
+		}
+	}
+	return true
+}
+
+type staticAttr struct {
+	name        string
+	pos         token.Pos
+	val         node
+	inheritFrom bool
+	fromIdx     int
+	outer       bool // `inherit x;`: val is compiled in the enclosing scope
+}
+
+type dynamicAttr struct {
+	name node
+	val  node
+	pos  token.Pos
+}
+
+type attrsNode struct {
+	rec         bool
+	nslots      int
+	static      []staticAttr // sorted by name
+	dynamic     []dynamicAttr
+	inheritFrom []node
+	pos         token.Pos
+}
+
+// bind evaluates the bindings: for rec sets and lets it returns the new
+// env whose slots hold the values; the attribute list is built only when
+// wantAttrs is set.
+func (n *attrsNode) bind(ev *Evaluator, e *env, wantAttrs bool) (*env, *Attrs) {
+	valEnv := e
+	if n.rec {
+		valEnv = newEnv(e, n.nslots)
+	}
+	var from []Value
+	if len(n.inheritFrom) > 0 {
+		from = make([]Value, len(n.inheritFrom))
+		for i, x := range n.inheritFrom {
+			from[i] = thunkOf(x, valEnv)
+			if n.rec {
+				valEnv.vals[len(n.static)+i] = from[i]
+			}
+		}
+	}
+	var list []Attr
+	if wantAttrs {
+		list = make([]Attr, len(n.static), len(n.static)+len(n.dynamic))
+	}
+	for i := range n.static {
+		sa := &n.static[i]
+		var v Value
+		if sa.inheritFrom {
+			v = &Thunk{n: &inheritSelectNode{from: from[sa.fromIdx], name: sa.name, pos: sa.pos}}
+		} else if n.rec && !sa.outer {
+			v = thunkOf(sa.val, valEnv)
+		} else {
+			v = thunkOf(sa.val, e)
+		}
+		if n.rec {
+			valEnv.vals[i] = v
+		}
+		if wantAttrs {
+			list[i] = Attr{Name: sa.name, Value: v, Pos: sa.pos}
+		}
+	}
+	if !wantAttrs {
+		return valEnv, nil
+	}
+	if len(n.dynamic) == 0 {
+		return valEnv, &Attrs{List: list}
+	}
+	for i := range n.dynamic {
+		d := &n.dynamic[i]
+		nv := d.name.eval(ev, valEnv)
+		if nv == nil {
+			continue
+		}
+		s, ok := nv.(*String)
+		if !ok {
+			throwf(d.pos, "value is %s while a string was expected", typeName(nv))
+		}
+		list = append(list, Attr{Name: s.S, Value: thunkOf(d.val, valEnv), Pos: d.pos})
+	}
+	attrs := newAttrs(list)
+	if i, dup := dupName(attrs.List); dup {
+		throwf(attrs.List[i].Pos, "dynamic attribute '%s' already defined at %s", attrs.List[i].Name, ev.fset.Position(attrs.List[i-1].Pos))
+	}
+	return valEnv, attrs
+}
+
+func (n *attrsNode) eval(ev *Evaluator, e *env) Value {
+	_, a := n.bind(ev, e, true)
+	return a
+}
+
+// inheritSelectNode is `inherit (from) name;`: it selects name from an
+// already delayed value.
+type inheritSelectNode struct {
+	from Value
+	name string
+	pos  token.Pos
+}
+
+func (n *inheritSelectNode) eval(ev *Evaluator, e *env) Value {
+	attrs := ev.forceAttrs(n.from, n.pos)
+	a, ok := attrs.Get(n.name)
+	if !ok {
+		throwf(n.pos, "attribute '%s' missing%s", n.name, didYouMean(n.name, attrs.Names()))
+	}
+	return ev.force(a.Value, n.pos)
+}
+
+type letNode struct {
+	b    *attrsNode
+	body node
+}
+
+func (n *letNode) eval(ev *Evaluator, e *env) Value {
+	ne, _ := n.b.bind(ev, e, false)
+	return n.body.eval(ev, ne)
+}
+
+type listNode struct{ elems []node }
+
+func (n *listNode) eval(ev *Evaluator, e *env) Value {
+	l := make([]Value, len(n.elems))
+	for i, x := range n.elems {
+		l[i] = thunkOf(x, e)
+	}
+	return &List{Elems: l}
+}
+
+type formalNode struct {
+	name string
+	def  node
+	pos  token.Pos
+}
+
+type lambdaNode struct {
+	pos        token.Pos
+	name       string
+	hasArg     bool
+	argName    string
+	hasFormals bool
+	ellipsis   bool
+	formals    []formalNode // sorted by name
+	nslots     int
+	body       node
+}
+
+func (n *lambdaNode) eval(ev *Evaluator, e *env) Value { return &Lambda{fn: n, env: e} }
+
+type callNode struct {
+	fn   node
+	args []node
+	pos  token.Pos
+}
+
+func (n *callNode) eval(ev *Evaluator, e *env) Value {
+	f := n.fn.eval(ev, e)
+	if len(n.args) == 1 {
+		return ev.call(f, thunkOf(n.args[0], e), n.pos)
+	}
+	args := make([]Value, len(n.args))
+	for i, a := range n.args {
+		args[i] = thunkOf(a, e)
+	}
+	return ev.callN(f, args, n.pos)
+}
+
+type ifNode struct {
+	cond, then, els node
+	pos             token.Pos
+}
+
+func (n *ifNode) eval(ev *Evaluator, e *env) Value {
+	c := n.cond.eval(ev, e)
+	b, ok := c.(bool)
+	if !ok {
+		throwf(n.pos, "value is %s while a Boolean was expected", typeName(c))
+	}
+	if b {
+		return n.then.eval(ev, e)
+	}
+	return n.els.eval(ev, e)
+}
+
+type assertNode struct {
+	cond, body node
+	pos        token.Pos
+	src        ast.Expr
+}
+
+func (n *assertNode) eval(ev *Evaluator, e *env) Value {
+	c := n.cond.eval(ev, e)
+	b, ok := c.(bool)
+	if !ok {
+		throwf(n.pos, "value is %s while a Boolean was expected", typeName(c))
+	}
+	if !b {
+		panic(&Error{Msg: "assertion '" + ast.Print(n.src) + "' failed", Pos: n.pos, kind: errAssert})
+	}
+	return n.body.eval(ev, e)
+}
+
+type notNode struct {
+	x   node
+	pos token.Pos
+}
+
+func (n *notNode) eval(ev *Evaluator, e *env) Value {
+	v := n.x.eval(ev, e)
+	b, ok := v.(bool)
+	if !ok {
+		throwf(n.pos, "value is %s while a Boolean was expected", typeName(v))
+	}
+	return !b
+}
+
+type curPosNode struct{ pos token.Pos }
+
+func (n *curPosNode) eval(ev *Evaluator, e *env) Value { return ev.posAttrs(n.pos) }

@@ -1,0 +1,1 @@
+{ zeta = 1; alpha = 2; Beta = 3; _u = 4; a' = 5; }

@@ -1,0 +1,1 @@
+[ (builtins.compareVersions "1.0" "2.3") (builtins.compareVersions "2.1" "2.1") (builtins.compareVersions "2.3.1" "2.3") (builtins.compareVersions "1.0pre" "1.0") (builtins.compareVersions "1.0a" "1.0") (builtins.compareVersions "2.0" "1.10") ]

@@ -1,0 +1,1 @@
+[ (builtins.getEnv "CAIRN_ORACLE_VAR") (builtins.getEnv "CAIRN_ORACLE_UNSET") ]

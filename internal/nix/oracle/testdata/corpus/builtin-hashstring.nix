@@ -1,0 +1,1 @@
+[ (builtins.hashString "md5" "abc") (builtins.hashString "sha1" "abc") (builtins.hashString "sha256" "abc") (builtins.hashString "sha512" "") ]

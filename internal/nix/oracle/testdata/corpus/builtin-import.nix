@@ -1,0 +1,1 @@
+(import ./data/dir/lib.nix).a

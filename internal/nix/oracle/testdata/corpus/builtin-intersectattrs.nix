@@ -1,0 +1,1 @@
+builtins.intersectAttrs { a = 0; c = 0; } { a = 1; b = 2; c = 3; }

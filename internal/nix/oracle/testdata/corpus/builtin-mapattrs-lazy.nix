@@ -1,0 +1,1 @@
+builtins.attrNames (builtins.mapAttrs (n: v: throw "no") { a = 1; })

@@ -1,0 +1,1 @@
+[ (builtins.match "a(b)c" "abc") (builtins.match "a(b)?c" "ac") (builtins.match "[a-z]+" "abc") (builtins.match "x" "y") (builtins.match "(.*)\\.nix" "foo.nix") (builtins.match "  *([^ ]+).*" "   word rest") ]

@@ -1,0 +1,1 @@
+builtins.stringLength (toString [ 1 2 3 ])

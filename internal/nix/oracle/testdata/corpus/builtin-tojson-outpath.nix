@@ -1,0 +1,1 @@
+builtins.toJSON { outPath = "/some/path"; x = 1; }

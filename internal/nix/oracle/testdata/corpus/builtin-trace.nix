@@ -1,0 +1,1 @@
+builtins.trace "tracing" (builtins.trace { a = 1; } 42)

@@ -1,0 +1,1 @@
+[ (builtins.typeOf 1) (builtins.typeOf 1.0) (builtins.typeOf "s") (builtins.typeOf true) (builtins.typeOf null) (builtins.typeOf [ ]) (builtins.typeOf { }) (builtins.typeOf (x: x)) (builtins.typeOf ./data) (builtins.typeOf builtins.map) ]

@@ -1,0 +1,1 @@
+[ (./data + "/hello.txt") (baseNameOf (./data + "/x")) (builtins.typeOf (./. + "/data")) ]

@@ -1,0 +1,1 @@
+<nonexistent-cairn-path>

@@ -1,0 +1,1 @@
+builtins.stringLength "${builtins.toFile "ctx" "y"}"

@@ -1,0 +1,6 @@
+''
+  a ''$ b
+  c '''' d
+  e ''\n f ''\t g
+  tab	here
+''

@@ -1,0 +1,4 @@
+let v = "a\nb"; in ''
+    first
+      ${v}
+    end''

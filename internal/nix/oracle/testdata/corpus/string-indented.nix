@@ -1,0 +1,5 @@
+''
+  line one
+    indented ${"x"}
+  last
+''
