@@ -41,6 +41,7 @@ type command struct {
 func commands() []command {
 	cmds := []command{
 		{"eval", "evaluate a Nix expression and print its value", runEval},
+		{"store", "hash and serialise store objects (hash-path, dump)", runStore},
 		{"version", "print cairn's version", runVersion},
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })

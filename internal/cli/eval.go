@@ -31,6 +31,10 @@ type evalFlags struct {
 	args       []autoArg
 	storeDir   string
 	isExprMode bool
+	// maxCallDepth bounds nested function calls (0: the default).
+	maxCallDepth int
+	// lints are (name, level) pairs from --lint-NAME LEVEL.
+	lints [][2]string
 }
 
 type autoArg struct {
@@ -69,8 +73,41 @@ func parseEvalFlags(args []string) (*evalFlags, error) {
 			f.showTrace = true
 		case a == "--parse":
 			f.parseOnly = true
-		case a == "--eval", a == "--readonly-mode", a == "--read-write-mode":
+		case a == "--eval", a == "--readonly-mode", a == "--read-write-mode", a == "--impure", a == "--pure-eval=false":
 			// Accepted for compatibility with nix-instantiate.
+		case a == "--no-show-trace":
+			f.showTrace = false
+		case a == "--max-call-depth":
+			if err := need(&i, 1, a); err != nil {
+				return nil, err
+			}
+			i++
+			n, err := strconv.Atoi(args[i])
+			if err != nil || n < 1 {
+				return nil, fmt.Errorf("invalid value '%s' for --max-call-depth", args[i])
+			}
+			f.maxCallDepth = n
+		case a == "--extra-experimental-features", a == "--experimental-features":
+			if err := need(&i, 1, a); err != nil {
+				return nil, err
+			}
+			i++
+		case a == "--option":
+			if err := need(&i, 2, a); err != nil {
+				return nil, err
+			}
+			i += 2
+		case strings.HasPrefix(a, "--lint-"):
+			if err := need(&i, 1, a); err != nil {
+				return nil, err
+			}
+			i++
+			switch args[i] {
+			case "ignore", "warn", "fatal":
+			default:
+				return nil, fmt.Errorf("invalid value '%s' for %s (ignore, warn or fatal)", args[i], a)
+			}
+			f.lints = append(f.lints, [2]string{strings.TrimPrefix(a, "--lint-"), args[i]})
 		case a == "-E" || a == "--expr":
 			f.isExprMode = true
 		case a == "-A" || a == "--attr":
@@ -140,7 +177,7 @@ func runEval(ctx context.Context, env *Env, args []string) int {
 	if f.parseOnly {
 		return runParse(env, f, fset)
 	}
-	ev := newEvaluator(ctx, env, fset, f.include, f.showTrace, f.storeDir)
+	ev := newEvaluator(ctx, env, fset, f)
 	report := func(err error) int {
 		printError(env, fset, err, f.showTrace)
 		return exitFailure

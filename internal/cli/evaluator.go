@@ -10,14 +10,15 @@ import (
 
 // newEvaluator is the one place where an evaluator is composed for the
 // commands: environment, search path, store and trace output.
-func newEvaluator(ctx context.Context, env *Env, fset *token.FileSet, include []string, trace bool, storeDir string) *eval.Evaluator {
+func newEvaluator(ctx context.Context, env *Env, fset *token.FileSet, f *evalFlags) *eval.Evaluator {
 	return eval.New(ctx, eval.Options{
-		FileSet:    fset,
-		Store:      dry.New(storeDir),
-		Getenv:     env.Getenv,
-		SearchPath: include,
-		Stderr:     env.Stderr,
-		Trace:      trace,
-		Dir:        env.Dir,
+		FileSet:      fset,
+		Store:        dry.New(f.storeDir),
+		Getenv:       env.Getenv,
+		SearchPath:   f.include,
+		Stderr:       env.Stderr,
+		Trace:        f.showTrace,
+		Dir:          env.Dir,
+		MaxCallDepth: f.maxCallDepth,
 	})
 }

@@ -2,26 +2,29 @@
 # options, types, the module system, generators, ...), compatible with
 # nixpkgs' lib. `import <cairn/lib>` gives this attribute set.
 #
-# Builtins this lib uses (an evaluator running it must provide them, all of
-# them exist in Nix 2.8):
+# Builtins this lib uses (an evaluator running it must provide them; all
+# exist in Nix 2.8):
 #   abort addErrorContext all any attrNames attrValues baseNameOf bitAnd
 #   bitOr bitXor catAttrs ceil compareVersions concatLists concatMap
-#   concatStringsSep currentSystem deepSeq dirOf div elem elemAt filter
-#   floor foldl' fromJSON fromTOML functionArgs genList genericClosure
-#   getAttr getEnv groupBy hasAttr hasContext head import intersectAttrs
-#   isAttrs isBool isFloat isFunction isInt isList isPath isString length
-#   lessThan listToAttrs map mapAttrs match parseDrvName partition
-#   pathExists readFile removeAttrs replaceStrings seq sort split
-#   splitVersion storeDir storePath stringLength sub substring tail throw
-#   toJSON toString trace tryEval typeOf unsafeDiscardStringContext
-#   unsafeGetAttrPos zipAttrsWith
-#   (appendContext, getContext and hashString are only re-exported.)
+#   concatStringsSep deepSeq dirOf div elem elemAt filter floor foldl'
+#   fromJSON fromTOML functionArgs genList genericClosure getAttr getEnv
+#   groupBy hasAttr hasContext head import intersectAttrs isAttrs isBool
+#   isFloat isFunction isInt isList isPath isString length lessThan
+#   listToAttrs map mapAttrs match parseDrvName partition pathExists
+#   readFile removeAttrs replaceStrings seq sort split splitVersion storeDir
+#   storePath stringLength sub substring tail throw toJSON toString trace
+#   tryEval typeOf unsafeDiscardStringContext unsafeGetAttrPos zipAttrsWith
+# Only re-exported (looked up when a user calls them): appendContext
+# getContext hashString readDir toFile toXML. `builtins ? currentSystem`
+# tells whether evaluation is pure.
 let
   b = builtins;
 
-  lib =
+  # The whole lib as a function of itself, so that `lib.extend` can patch it.
+  build =
+    self:
     let
-      part = file: import file { inherit lib; };
+      part = file: import file { lib = self; };
       sets = {
         trivial = part ./trivial.nix;
         lists = part ./lists.nix;
@@ -34,6 +37,9 @@ let
         modules = part ./modules.nix;
         asserts = part ./asserts.nix;
         debug = part ./debug.nix;
+        meta = part ./meta.nix;
+        stringsWithDeps = part ./deps.nix;
+        filesystem = part ./filesystem.nix;
       };
       fixedPoints = {
         inherit (sets.trivial)
@@ -64,13 +70,8 @@ let
         toString
         toXML
         tryEval
-        isPath
-        baseNameOf
-        dirOf
-        readDir
         ;
-      inherit (sets.versions) splitVersion;
-      compareVersions = b.compareVersions;
+      inherit (sets.versions) splitVersion compareVersions;
       inherit (sets.types)
         isType
         setType
@@ -79,6 +80,7 @@ let
         isOptionType
         mkOptionType
         ;
+      inherit (sets.generators) mkLuaInline;
     }
     # The functions lib offers at its top level.
     // b.removeAttrs sets.trivial [
@@ -86,19 +88,34 @@ let
       "codeName"
       "versionSuffix"
       "oldestSupportedRelease"
-      "fromHexString"
     ]
     // sets.lists
     // sets.strings
     // sets.attrsets
     // sets.asserts
     // sets.debug
+    // sets.meta
+    // sets.stringsWithDeps
+    // sets.filesystem
     // b.removeAttrs sets.options [ "renderOptionValue" ]
-    // b.removeAttrs sets.modules [ "collectModules" ]
+    // b.removeAttrs sets.modules [
+      "collectModules"
+      "importApply"
+      "importJSON"
+      "importTOML"
+    ]
     // {
-      inherit (sets.trivial) fromHexString;
       # lists and strings both have replicate; lib.replicate is the list one.
       inherit (sets.lists) replicate;
     };
+
+  extensible =
+    f:
+    let
+      self = f self // {
+        extend = overlay: extensible (final: let prev = f final; in prev // overlay final prev);
+      };
+    in
+    self;
 in
-lib
+extensible build

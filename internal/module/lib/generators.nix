@@ -212,4 +212,100 @@ rec {
           abort "generators.toPretty: unexpected value";
     in
     render indent;
+
+  # git-config(1) syntax: "a.b" sections become [a "b"], nested sets are
+  # flattened into dotted sections, strings are quoted.
+  toGitINI =
+    let
+      sectionName =
+        name:
+        let
+          parts = lib.strings.splitString "." name;
+        in
+        if lib.strings.hasInfix "\"" name || b.length parts == 1 then
+          name
+        else
+          "${b.head parts} \"${concatStringsSep "." (b.tail parts)}\"";
+      quote = b.replaceStrings [ "\n" "\t" "\"" "\\" ] [ "\\n" "\\t" "\\\"" "\\\\" ];
+      valueString = v: mkValueStringDefault { } (if b.isString v then "\"${quote v}\"" else v);
+      keyValue =
+        let
+          kv = mkKeyValueDefault { mkValueString = valueString; } " = ";
+          line = k: v: "\t" + kv k v;
+        in
+        k: v: if b.isList v then concatStringsSep "\n" (map (line k) v) else line k v;
+      isSection = v: b.isAttrs v && !isDerivation v;
+      flatten =
+        attrs:
+        let
+          nested = b.filter (n: b.isAttrs attrs.${n} && b.any isSection (b.attrValues attrs.${n})) (
+            b.attrNames attrs
+          );
+          leaves =
+            path: v:
+            if isSection v then
+              b.concatMap (n: leaves ([ n ] ++ path) v.${n}) (b.attrNames v)
+            else if b.length path > 1 then
+              [
+                {
+                  ${concatStringsSep "." (lib.lists.reverseList (b.tail path))}.${b.head path} = v;
+                }
+              ]
+            else
+              [ { ${b.head path} = v; } ];
+        in
+        b.removeAttrs attrs nested
+        // lib.lists.foldl lib.attrsets.recursiveUpdate { } (leaves [ ] (lib.attrsets.genAttrs nested (n: attrs.${n})));
+    in
+    attrs:
+    toINI {
+      mkKeyValue = keyValue;
+      mkSectionName = sectionName;
+    } (flatten attrs);
+
+  # Lua values; `mkLuaInline "expr"` inserts Lua code as it is.
+  mkLuaInline = expr: {
+    _type = "lua-inline";
+    inherit expr;
+  };
+  toLua =
+    {
+      multiline ? true,
+      indent ? "",
+      asBindings ? false,
+    }@args:
+    v:
+    let
+      inner = indent + "  ";
+      open = if multiline then "\n${inner}" else " ";
+      close = if multiline then "\n${indent}" else " ";
+      innerArgs = args // {
+        indent = if asBindings then indent else inner;
+        asBindings = false;
+      };
+      items = concatStringsSep ",${open}";
+      badNames = b.filter (
+        n: b.match "[[:alpha:]_][[:alnum:]_]*(\\.[[:alpha:]_][[:alnum:]_]*)*" n == null
+      ) (b.attrNames v);
+    in
+    if asBindings then
+      assert lib.asserts.assertMsg (badNames == [ ]) "Bad Lua var names: ${toPretty { } badNames}";
+      concatStringsSep "" (mapAttrsToList (k: x: "${indent}${k} = ${toLua innerArgs x}\n") v)
+    else if v == null then
+      "nil"
+    else if b.isInt v || b.isFloat v || b.isString v || b.isBool v then
+      b.toJSON v
+    else if b.isPath v || isDerivation v then
+      b.toJSON "${v}"
+    else if b.isList v then
+      if v == [ ] then "{}" else "{${open}${items (map (toLua innerArgs) v)}${close}}"
+    else if b.isAttrs v then
+      if v._type or null == "lua-inline" then
+        "(${v.expr})"
+      else if v == { } then
+        "{}"
+      else
+        "{${open}${items (mapAttrsToList (k: x: "[${b.toJSON k}] = ${toLua innerArgs x}") v)}${close}}"
+    else
+      abort "generators.toLua: type ${b.typeOf v} is unsupported";
 }

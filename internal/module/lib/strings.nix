@@ -12,6 +12,21 @@ let
 in
 rec {
   inherit (b)
+    compareVersions
+    elem
+    elemAt
+    filter
+    fromJSON
+    genList
+    head
+    tail
+    isAttrs
+    isInt
+    isList
+    isPath
+    parseDrvName
+    readFile
+    storeDir
     stringLength
     substring
     isString
@@ -106,6 +121,29 @@ rec {
   };
 
   escape = chars: replaceStrings chars (map (c: "\\${c}") chars);
+  # Character codes of printable ASCII and the usual control characters.
+  charToInt =
+    let
+      printable = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+      codes =
+        b.listToAttrs (
+          b.genList (i: {
+            name = substring i 1 printable;
+            value = i + 32;
+          }) (stringLength printable)
+        )
+        // {
+          "\t" = 9;
+          "\n" = 10;
+          "\r" = 13;
+        };
+    in
+    c: codes.${c};
+  escapeC =
+    chars:
+    replaceStrings chars (
+      map (c: "\\x${fixedWidthString 2 "0" (toLower (lib.trivial.toHexString (charToInt c)))}") chars
+    );
   escapeRegex = escape (stringToCharacters "\\[{()^$?*+|.");
   escapeShellArg =
     arg:
@@ -178,6 +216,36 @@ rec {
     if s == "" then "" else toUpper (substring 0 1 s) + toLower (substring 1 (stringLength s) s);
 
   addContextFrom = src: target: substring 0 0 src + target;
+
+  # Split before every character c (preceded by p) where `pred p c` holds;
+  # keepSplit keeps that character at the start of the next part.
+  splitStringBy =
+    pred: keepSplit: s:
+    let
+      n = stringLength s;
+      go =
+        i: part: acc:
+        if i == n then
+          acc ++ [ part ]
+        else
+          let
+            c = substring i 1 s;
+            p = if i == 0 then "" else substring (i - 1) 1 s;
+          in
+          if pred p c then go (i + 1) (if keepSplit then c else "") (acc ++ [ part ]) else go (i + 1) (part + c) acc;
+    in
+    map (addContextFrom s) (if n == 0 then [ "" ] else go 0 "" [ ]);
+  toCamelCase =
+    s:
+    lib.trivial.throwIfNot (b.isString s) "toCamelCase does only accepts string values, but got ${b.typeOf s}" (
+      let
+        words = splitStringBy (_: c: b.elem c [ "-" "_" " " ]) false s;
+        parts = b.concatMap (splitStringBy (p: c: match "[a-z]" p != null && match "[A-Z]" c != null) true) words;
+        first = if parts == [ ] then "" else toLower (b.head parts);
+        others = if b.length parts > 1 then map toSentenceCase (b.tail parts) else [ ];
+      in
+      concatStrings (map (addContextFrom s) ([ first ] ++ others))
+    );
   splitString =
     sep: s:
     map (addContextFrom s) (

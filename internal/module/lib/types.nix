@@ -893,6 +893,25 @@ rec {
       };
     };
 
+  # A Nixpkgs package set, defined once.
+  pkgs = addCheck (
+    unique { message = "A Nixpkgs pkgs set can not be merged with another pkgs set."; } attrs
+    // {
+      name = "pkgs";
+      descriptionClass = "noun";
+      description = "Nixpkgs package set";
+    }
+  ) (x: x._type or null == "pkgs");
+
+  # Lua code made with lib.generators.mkLuaInline.
+  luaInline = mkOptionType {
+    name = "luaInline";
+    description = "inline lua";
+    descriptionClass = "noun";
+    check = x: x._type or null == "lua-inline";
+    merge = mergeEqualOption;
+  };
+
   # Values for serialisation formats.
   serializableValueWith =
     {

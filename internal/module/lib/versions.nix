@@ -5,6 +5,7 @@ let
 in
 rec {
   splitVersion = b.splitVersion;
+  compareVersions = b.compareVersions;
   major = v: b.elemAt (splitVersion v) 0;
   minor = v: b.elemAt (splitVersion v) 1;
   patch = v: b.elemAt (splitVersion v) 2;

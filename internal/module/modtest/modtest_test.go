@@ -109,10 +109,22 @@ func firstErrorLine(stderr []byte) string {
 	return ""
 }
 
+// TestModuleCases runs the shared cases (expectations from real Nix with
+// nixpkgs' lib at the commit named in their README).
 func TestModuleCases(t *testing.T) {
 	if _, err := os.Stat(casesDir); err != nil {
 		t.Skipf("module cases not found: %v", err)
 	}
+	runCases(t, casesDir, knownFailures(t))
+}
+
+// TestOwnCases runs cairn's own differential cases in testdata/cases, whose
+// expectations testdata/regenerate.sh makes with real Nix and nixpkgs' lib.
+func TestOwnCases(t *testing.T) {
+	runCases(t, "testdata/cases", nil)
+}
+
+func runCases(t *testing.T, casesDir string, known map[string]string) {
 	ev := pickEvaluator(t)
 	dir, err := filepath.Abs(casesDir)
 	if err != nil {
@@ -122,8 +134,6 @@ func TestModuleCases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	known := knownFailures(t)
-
 	files, err := filepath.Glob(filepath.Join(dir, "*.nix"))
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"cairn.dev/cairn/internal/nix/ast"
 	"cairn.dev/cairn/internal/nix/token"
@@ -89,10 +90,22 @@ func coreBuiltins() []*Primop {
 			if s, ok := v.(*String); ok {
 				fmt.Fprintf(ev.stderr, "trace: %s\n", s.S)
 			} else {
-				fmt.Fprintf(ev.stderr, "trace: %s\n", ev.printValue(v, false))
+				fmt.Fprintf(ev.stderr, "trace: %s\n", ev.printTrace(v))
 			}
 			return ev.force(a[1], pos)
 		}),
+		prim("warn", 2, func(ev *Evaluator, pos token.Pos, a []Value) Value {
+			msg := ev.forceString(a[0], pos).S
+			const prefix = "evaluation warning:"
+			if strings.HasPrefix(msg, "\n") {
+				fmt.Fprintf(ev.stderr, "%s%s\n", prefix, msg)
+			} else {
+				fmt.Fprintf(ev.stderr, "%s %s\n", prefix, strings.ReplaceAll(msg, "\n", "\n"+strings.Repeat(" ", len(prefix)+1)))
+			}
+			return ev.force(a[1], pos)
+		}),
+		// break would enter a debugger; without one it is the identity.
+		prim("break", 1, func(ev *Evaluator, pos token.Pos, a []Value) Value { return ev.force(a[0], pos) }),
 		prim("add", 2, func(ev *Evaluator, pos token.Pos, a []Value) Value {
 			x, y := ev.force(a[0], pos), ev.force(a[1], pos)
 			ev.numberOp(x, pos)
@@ -167,7 +180,7 @@ func coreBuiltins() []*Primop {
 				throwf(pos, "attribute 'operator' required")
 			}
 			work := append([]Value(nil), ev.forceList(start.Value, pos).Elems...)
-			var keys []Value
+			seen := closureKeys{strs: map[string]bool{}, ints: map[int64]bool{}}
 			var res []Value
 			for len(work) > 0 {
 				e := ev.forceAttrs(work[0], pos)
@@ -176,21 +189,9 @@ func coreBuiltins() []*Primop {
 				if !ok {
 					throwf(pos, "attribute 'key' required")
 				}
-				kv := ev.force(k.Value, pos)
-				dup := false
-				for _, seen := range keys {
-					if ev.equal(seen, kv, pos, false) {
-						dup = true
-						break
-					}
-					if !comparable(seen, kv) {
-						throwf(pos, "cannot compare %s with %s", typeName(seen), typeName(kv))
-					}
-				}
-				if dup {
+				if !seen.add(ev, ev.force(k.Value, pos), pos) {
 					continue
 				}
-				keys = append(keys, kv)
 				res = append(res, e)
 				next := ev.forceList(ev.call(ev.force(op.Value, pos), e, pos), pos)
 				work = append(work, next.Elems...)
@@ -200,17 +201,56 @@ func coreBuiltins() []*Primop {
 	}
 }
 
-// comparable reports whether genericClosure can order two keys.
-func comparable(a, b Value) bool {
-	switch a.(type) {
-	case int64, float64:
-		switch b.(type) {
-		case int64, float64:
-			return true
+// closureKeys is the set of keys genericClosure has seen. Keys are
+// ordered with Nix's < (so keys that cannot be compared are an error, as
+// in Nix); strings and integers take a fast path.
+type closureKeys struct {
+	strs  map[string]bool
+	ints  map[int64]bool
+	other []Value
+}
+
+// add records k and reports whether it was new.
+func (s *closureKeys) add(ev *Evaluator, k Value, pos token.Pos) bool {
+	switch x := k.(type) {
+	case *String:
+		if len(s.other) == 0 {
+			if s.strs[x.S] {
+				return false
+			}
+			s.strs[x.S] = true
+			if len(s.ints) == 0 {
+				return true
+			}
 		}
-		return false
+	case int64:
+		if len(s.other) == 0 {
+			if s.ints[x] {
+				return false
+			}
+			s.ints[x] = true
+			if len(s.strs) == 0 {
+				return true
+			}
+		}
 	}
-	return typeOf(a) == typeOf(b)
+	for _, o := range s.other {
+		if !ev.lessThan(o, k, pos) && !ev.lessThan(k, o, pos) {
+			return false
+		}
+	}
+	if len(s.other) == 0 {
+		for str := range s.strs {
+			ev.lessThan(mkString(str), k, pos)
+			break
+		}
+		for i := range s.ints {
+			ev.lessThan(i, k, pos)
+			break
+		}
+	}
+	s.other = append(s.other, k)
+	return true
 }
 
 func floatToInt(ev *Evaluator, f float64, pos token.Pos) Value {

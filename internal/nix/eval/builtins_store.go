@@ -148,6 +148,11 @@ func (ev *Evaluator) derivationStrict(attrs *Attrs, pos token.Pos) Value {
 	}
 	var ctx Context
 	outputs := []string{"out"}
+	structured := false
+	if sa, ok := attrs.Get("__structuredAttrs"); ok {
+		structured = ev.forceBool(sa.Value, sa.Pos)
+	}
+	var jsonAttrs []Attr
 	for i := range attrs.List {
 		at := &attrs.List[i]
 		if at.Name == "__ignoreNulls" {
@@ -165,6 +170,12 @@ func (ev *Evaluator) derivationStrict(attrs *Attrs, pos token.Pos) Value {
 			if ignoreNulls && ev.force(at.Value, pos) == nil {
 				return
 			}
+			if at.Name == "__contentAddressed" || at.Name == "__impure" {
+				if ev.forceBool(at.Value, at.Pos) {
+					throwf(at.Pos, "'%s' derivations are not supported", strings.TrimPrefix(at.Name, "__"))
+				}
+				return
+			}
 			if at.Name == "args" {
 				for _, x := range ev.forceList(at.Value, at.Pos).Elems {
 					s, c := ev.coerceToString(x, at.Pos, coerceOpts{coerceMore: true, copyToStore: true})
@@ -173,9 +184,45 @@ func (ev *Evaluator) derivationStrict(attrs *Attrs, pos token.Pos) Value {
 				}
 				return
 			}
+			if structured {
+				if at.Name == "__structuredAttrs" {
+					return
+				}
+				jsonAttrs = append(jsonAttrs, *at)
+				switch at.Name {
+				case "builder", "system", "outputHash", "outputHashAlgo", "outputHashMode":
+					str := ev.forceString(at.Value, at.Pos)
+					ctx = ctx.Merge(str.Ctx)
+					ev.derivationAttr(req, at, str.S, &outputs)
+				case "outputs":
+					outputs = nil
+					for _, o := range ev.forceList(at.Value, at.Pos).Elems {
+						outputs = append(outputs, ev.forceStringNoCtx(o, at.Pos))
+					}
+					ev.checkOutputs(outputs, at.Pos)
+				}
+				return
+			}
 			s, c := ev.coerceToString(at.Value, at.Pos, coerceOpts{coerceMore: true, copyToStore: true})
 			ctx = ctx.Merge(c)
 			req.Env[at.Name] = s
+			ev.derivationAttr(req, at, s, &outputs)
+		}()
+	}
+	if structured {
+		js := ev.toJSON(&Attrs{List: jsonAttrs}, pos)
+		req.Env["__json"] = js.S
+		ctx = ctx.Merge(js.Ctx)
+	}
+	ev.finishDerivationRequest(req, attrs, outputs, pos)
+	return ev.instantiate(req, ctx, drvName, outputs, pos)
+}
+
+// derivationAttr records the attributes of a derivation that mean
+// something to the store.
+func (ev *Evaluator) derivationAttr(req *DerivationRequest, at *Attr, s string, outputs *[]string) {
+	{
+		{
 			switch at.Name {
 			case "builder":
 				req.Builder = s
@@ -191,23 +238,31 @@ func (ev *Evaluator) derivationStrict(attrs *Attrs, pos token.Pos) Value {
 				}
 				req.OutputHashMode = s
 			case "outputs":
-				outputs = strings.Fields(s)
-				seen := map[string]bool{}
-				for _, o := range outputs {
-					if seen[o] {
-						throwf(at.Pos, "duplicate derivation output '%s'", o)
-					}
-					if o == "drv" {
-						throwf(at.Pos, "invalid derivation output name 'drv'")
-					}
-					seen[o] = true
-				}
-				if len(outputs) == 0 {
-					throwf(at.Pos, "derivation cannot have an empty set of outputs")
-				}
+				*outputs = strings.Fields(s)
+				ev.checkOutputs(*outputs, at.Pos)
 			}
-		}()
+		}
 	}
+}
+
+func (ev *Evaluator) checkOutputs(outputs []string, pos token.Pos) {
+	seen := map[string]bool{}
+	for _, o := range outputs {
+		if seen[o] {
+			throwf(pos, "duplicate derivation output '%s'", o)
+		}
+		if o == "drv" || o == "drvPath" {
+			throwf(pos, "invalid derivation output name '%s'", o)
+		}
+		seen[o] = true
+	}
+	if len(outputs) == 0 {
+		throwf(pos, "derivation cannot have an empty set of outputs")
+	}
+}
+
+func (ev *Evaluator) finishDerivationRequest(req *DerivationRequest, attrs *Attrs, outputs []string, pos token.Pos) {
+	drvName := req.Name
 	req.Outputs = outputs
 	if req.Builder == "" {
 		if _, ok := attrs.Get("builder"); !ok {
@@ -220,6 +275,11 @@ func (ev *Evaluator) derivationStrict(attrs *Attrs, pos token.Pos) Value {
 	if strings.HasSuffix(drvName, ".drv") {
 		throwf(pos, "derivation names are not allowed to end in '.drv'")
 	}
+}
+
+// instantiate collects the inputs from the context and asks the store for
+// the derivation's paths.
+func (ev *Evaluator) instantiate(req *DerivationRequest, ctx Context, drvName string, outputs []string, pos token.Pos) Value {
 	srcs := map[string]bool{}
 	for _, c := range ctx {
 		switch {

@@ -136,7 +136,7 @@ func (c *compiler) compileAttrPath(path []ast.AttrName, sc *scope) []attrName {
 // whether values see the bindings (rec sets and lets); inner is then the
 // scope of the new env.
 func (c *compiler) compileBindings(e *ast.Attrs, outer, inner *scope) *attrsNode {
-	n := &attrsNode{rec: inner != nil, pos: e.Lbrace}
+	n := &attrsNode{rec: inner != nil, pos: e.Lbrace, overridesIdx: -1}
 	valScope := outer
 	if inner != nil {
 		valScope = inner
@@ -174,6 +174,9 @@ func (c *compiler) compileBindings(e *ast.Attrs, outer, inner *scope) *attrsNode
 		case ast.InheritedFrom:
 			sa.fromIdx = d.From
 			sa.inheritFrom = true
+		}
+		if sa.name == "__overrides" && inner != nil && e.Rec {
+			n.overridesIdx = len(n.static)
 		}
 		n.static = append(n.static, sa)
 	}

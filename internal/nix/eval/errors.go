@@ -21,8 +21,8 @@ const (
 // Error is an evaluation error: a message, the position it happened at and
 // the chain of positions that led there (the --show-trace).
 type Error struct {
-	Msg   string
-	Pos   token.Pos
+	Msg string
+	Pos token.Pos
 	// Where is the position when it is known only resolved (parse errors).
 	Where token.Position
 	Trace []Frame // innermost first

@@ -37,6 +37,8 @@ type Options struct {
 	Mounts map[string]fs.FS
 	// Dir is the working directory (relative search-path entries).
 	Dir string
+	// MaxCallDepth bounds nested function calls; 0 means 10000.
+	MaxCallDepth int
 }
 
 // Evaluator evaluates Nix expressions. It is not safe for concurrent use.
@@ -57,9 +59,10 @@ type Evaluator struct {
 	steps      int
 }
 
-// maxDepth bounds nested evaluation so that runaway recursion ends in an
-// error rather than a Go stack overflow.
-const maxDepth = 10000
+// defaultMaxCallDepth bounds nested calls so that runaway recursion ends
+// in an error rather than a Go stack overflow; nested forcing of thunks
+// may go ten times deeper.
+const defaultMaxCallDepth = 10000
 
 // New returns an Evaluator.
 func New(ctx context.Context, opts Options) *Evaluator {
@@ -79,6 +82,9 @@ func New(ctx context.Context, opts Options) *Evaluator {
 	core, _ := fs.Sub(corepkgs, "corepkgs")
 	mounts[corepkgsDir] = core
 	opts.Mounts = mounts
+	if opts.MaxCallDepth <= 0 {
+		opts.MaxCallDepth = defaultMaxCallDepth
+	}
 	if opts.System == "" {
 		opts.System = "x86_64-linux"
 	}
@@ -205,7 +211,7 @@ func (ev *Evaluator) forceThunk(t *Thunk, pos token.Pos) Value {
 	t.state = thunkBusy
 	ev.busy = append(ev.busy, t)
 	ev.depth++
-	if ev.depth > maxDepth*10 {
+	if ev.depth > ev.opts.MaxCallDepth*10 {
 		ev.stackOverflow(pos)
 	}
 	v := t.n.eval(ev, t.env)
@@ -305,7 +311,7 @@ func (ev *Evaluator) callLambda(l *Lambda, arg Value, pos token.Pos) Value {
 				e.vals[base+i] = a.Value
 				matched++
 			} else if f.def != nil {
-				e.vals[base+i] = thunkOf(f.def, e)
+				e.vals[base+i] = thunkOfRec(f.def, e, 0)
 			} else {
 				err := &Error{Msg: fmt.Sprintf("%s called without required argument '%s'", ev.lambdaName(fn), f.name), Pos: pos}
 				addTrace(err, fn.pos, "while calling %s", ev.lambdaName(fn))
@@ -334,7 +340,7 @@ func (ev *Evaluator) callLambda(l *Lambda, arg Value, pos token.Pos) Value {
 		}
 	}
 	ev.depth++
-	if ev.depth > maxDepth {
+	if ev.depth > ev.opts.MaxCallDepth {
 		ev.stackOverflow(pos)
 	}
 	ev.checkInterrupt(pos)
@@ -821,7 +827,7 @@ func (ev *Evaluator) lessThan(x, y Value, pos token.Pos) bool {
 		}
 	}
 	if typeName(x) == typeName(y) {
-		throwf(pos, "cannot compare %s with %s", typeName(x), typeName(y))
+		throwf(pos, "cannot compare %s with %s; values of that type are incomparable", typeName(x), typeName(y))
 	}
 	throwf(pos, "cannot compare %s with %s", typeName(x), typeName(y))
 	return false
@@ -896,3 +902,6 @@ func (ev *Evaluator) posAttrs(pos token.Pos) Value {
 		{Name: "line", Value: int64(p.Line)},
 	}}
 }
+
+// maxDepth bounds the nesting that recursive printers (JSON, XML) follow.
+const maxDepth = defaultMaxCallDepth

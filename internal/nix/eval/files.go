@@ -2,6 +2,7 @@ package eval
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -256,8 +257,7 @@ func (ev *Evaluator) findFile(list *List, name string, pos token.Pos) Value {
 	if name == "nix/fetchurl.nix" {
 		return ev.corepkg("fetchurl.nix")
 	}
-	throwf(pos, "file '%s' was not found in the Nix search path (add it using $NIX_PATH or -I)", name)
-	return nil
+	panic(&Error{Msg: fmt.Sprintf("file '%s' was not found in the Nix search path (add it using $NIX_PATH or -I)", name), Pos: pos, kind: errThrow})
 }
 
 // fileBuiltins read the file system and import files.
@@ -281,7 +281,13 @@ func fileBuiltins() []*Primop {
 			return mkString(string(b))
 		}),
 		prim("pathExists", 1, func(ev *Evaluator, pos token.Pos, a []Value) Value {
-			p := ev.realisePath(a[0], pos)
+			raw, _ := ev.coerceToPath(a[0], pos)
+			p := canonPath(raw)
+			if strings.HasSuffix(raw, "/") || strings.HasSuffix(raw, "/.") {
+				// A trailing slash asks for a directory.
+				t, err := ev.fileType(p, false)
+				return err == nil && t == "directory"
+			}
 			return ev.pathExists(p)
 		}),
 		prim("readDir", 1, func(ev *Evaluator, pos token.Pos, a []Value) Value {

@@ -48,6 +48,16 @@ func thunkOf(n node, e *env) Value {
 	return newThunk(n, e)
 }
 
+// thunkOfRec is thunkOf for recursive bindings (rec sets, lets, formal
+// defaults): a variable of the same env whose slot is not yet filled
+// (index >= filled) must be delayed rather than read.
+func thunkOfRec(n node, e *env, filled int) Value {
+	if v, ok := n.(*varNode); ok && v.level == 0 && v.idx >= filled {
+		return newThunk(n, e)
+	}
+	return thunkOf(n, e)
+}
+
 type constNode struct{ v Value }
 
 func (n *constNode) eval(ev *Evaluator, e *env) Value { return n.v }
@@ -212,6 +222,32 @@ type attrsNode struct {
 	dynamic     []dynamicAttr
 	inheritFrom []node
 	pos         token.Pos
+	// overridesIdx is the index of a static `__overrides` attribute in a
+	// rec set (whose attributes replace the set's own), or -1.
+	overridesIdx int
+}
+
+// applyOverrides implements `__overrides` in rec sets: its attributes
+// replace those of the set, in the set and in its scope.
+func (ev *Evaluator) applyOverrides(valEnv *env, list []Attr, n *attrsNode, wantAttrs bool) []Attr {
+	over := ev.forceAttrs(valEnv.vals[n.overridesIdx], n.pos)
+	var extra []Attr
+	for _, o := range over.List {
+		found := false
+		for i := range n.static {
+			if n.static[i].name == o.Name {
+				found = true
+				valEnv.vals[i] = o.Value
+				if wantAttrs {
+					list[i].Value = o.Value
+				}
+			}
+		}
+		if !found {
+			extra = append(extra, o)
+		}
+	}
+	return extra
 }
 
 // bind evaluates the bindings: for rec sets and lets it returns the new
@@ -226,7 +262,7 @@ func (n *attrsNode) bind(ev *Evaluator, e *env, wantAttrs bool) (*env, *Attrs) {
 	if len(n.inheritFrom) > 0 {
 		from = make([]Value, len(n.inheritFrom))
 		for i, x := range n.inheritFrom {
-			from[i] = thunkOf(x, valEnv)
+			from[i] = thunkOfRec(x, valEnv, 0)
 			if n.rec {
 				valEnv.vals[len(n.static)+i] = from[i]
 			}
@@ -242,7 +278,11 @@ func (n *attrsNode) bind(ev *Evaluator, e *env, wantAttrs bool) (*env, *Attrs) {
 		if sa.inheritFrom {
 			v = &Thunk{n: &inheritSelectNode{from: from[sa.fromIdx], name: sa.name, pos: sa.pos}}
 		} else if n.rec && !sa.outer {
-			v = thunkOf(sa.val, valEnv)
+			filled := i
+			if n.overridesIdx >= 0 {
+				filled = 0 // any slot may still be replaced
+			}
+			v = thunkOfRec(sa.val, valEnv, filled)
 		} else {
 			v = thunkOf(sa.val, e)
 		}
@@ -253,10 +293,15 @@ func (n *attrsNode) bind(ev *Evaluator, e *env, wantAttrs bool) (*env, *Attrs) {
 			list[i] = Attr{Name: sa.name, Value: v, Pos: sa.pos}
 		}
 	}
+	var extra []Attr
+	if n.rec && n.overridesIdx >= 0 {
+		extra = ev.applyOverrides(valEnv, list, n, wantAttrs)
+	}
 	if !wantAttrs {
 		return valEnv, nil
 	}
-	if len(n.dynamic) == 0 {
+	list = append(list, extra...)
+	if len(n.dynamic) == 0 && len(extra) == 0 {
 		return valEnv, &Attrs{List: list}
 	}
 	for i := range n.dynamic {

@@ -22,9 +22,19 @@ func (ev *Evaluator) printValue(v Value, top bool) string {
 	return b.String()
 }
 
+// printTrace renders v for builtins.trace: as Print, with values not yet
+// evaluated shown as «thunk».
+func (ev *Evaluator) printTrace(v Value) string {
+	var b strings.Builder
+	p := printer{b: &b, seen: map[any]bool{}, thunk: "«thunk»"}
+	p.print(v)
+	return b.String()
+}
+
 type printer struct {
-	b    *strings.Builder
-	seen map[any]bool
+	b     *strings.Builder
+	seen  map[any]bool
+	thunk string // how an unevaluated value prints; "<CODE>" by default
 }
 
 // identity is the cell that Nix's printer tracks for v.
@@ -43,7 +53,11 @@ func identity(v Value) any {
 func (p *printer) print(v Value) {
 	if t, ok := v.(*Thunk); ok {
 		if t.state != thunkDone {
-			p.b.WriteString("<CODE>")
+			if p.thunk != "" {
+				p.b.WriteString(p.thunk)
+			} else {
+				p.b.WriteString("<CODE>")
+			}
 			return
 		}
 		v = t.v

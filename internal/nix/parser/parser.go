@@ -495,10 +495,9 @@ func (p *parser) parseBinary(minPrec int) ast.Expr {
 		case precHas:
 			p.next()
 			path := p.parseAttrPath()
+			// '?' is declared non-associative, but no conflict ever
+			// arises for it, so `a ? b ? c` is `(a ? b) ? c` in Nix.
 			left = &ast.HasAttr{X: left, Path: path}
-			if p.tok.t == scanner.QUESTION {
-				p.unexpected("")
-			}
 		case precImpl, precUpdate, precConcat:
 			operands := []ast.Expr{left}
 			var ops []tok
@@ -710,6 +709,8 @@ func (p *parser) parseSimple() ast.Expr {
 		return attrs
 	case scanner.LBRACK:
 		p.next()
+		p.enter()
+		defer p.leave()
 		list := &ast.List{Lbrack: pos}
 		for startsSelect(p.tok.t) {
 			list.Elems = append(list.Elems, p.parseSelect())

@@ -75,7 +75,7 @@ func checkNixError(t *testing.T, err error, want string, file string) {
 	}
 	first := list[0]
 	wantMsg, _, _ := strings.Cut(want, "\n")
-	if got := "error: " + first.Msg; got != wantMsg {
+	if got, _, _ := strings.Cut("error: "+first.Msg, "\n"); got != wantMsg {
 		t.Errorf("message\n got: %s\nwant: %s", got, wantMsg)
 	}
 	m := errPos.FindStringSubmatch(want)

@@ -2,7 +2,6 @@ package dry
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -14,7 +13,6 @@ import (
 
 	"cairn.dev/cairn/internal/nix/eval"
 	"cairn.dev/cairn/internal/store/nixhash"
-	"cairn.dev/cairn/internal/store/storepath"
 )
 
 // A corpus case is a Nix expression evaluating to a derivation and the
@@ -404,6 +402,3 @@ func TestFixedOutputIndependence(t *testing.T) {
 		t.Errorf("outputs %v (want equal), drvs %v (want different)", outs, drvs)
 	}
 }
-
-var _ = storepath.DefaultStoreDir
-var _ = context.Background

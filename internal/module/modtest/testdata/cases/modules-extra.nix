@@ -106,8 +106,8 @@ in
   e4 = e4.config;
   e5 = e5.config;
   e5graph = e5.graph;
-  docs = map (o: removeAttrs o [ "declarations" ]) (builtins.filter (o: builtins.head o.loc != "_module") (lib.optionAttrSetToDocList e1.options));
-  docs2 = map (o: removeAttrs o [ "declarations" ]) (builtins.filter (o: builtins.head o.loc != "_module") (lib.optionAttrSetToDocList e2.options));
+  docs = map (o: removeAttrs o [ "declarations" ]) (builtins.filter (o: !(builtins.elem "_module" o.loc)) (lib.optionAttrSetToDocList e1.options));
+  docs2 = map (o: removeAttrs o [ "declarations" ]) (builtins.filter (o: !(builtins.elem "_module" o.loc)) (lib.optionAttrSetToDocList e2.options));
   priomerge = lib.modules.mergeAttrDefinitionsWithPrio (ev [ { options.m = mkOption { type = types.attrsOf types.int; }; } { m.a = mkDefault 1; m.b = 2; } ]).options.m;
   mapdef = lib.modules.mapDefinitionValue (x: x + 1) (mkIf true (mkForce 1));
   derived = lib.mkDerivedConfig { highestPrio = 1000; value = 3; } (x: x * 2);

@@ -1,0 +1,335 @@
+// Command eval benchmarks `cairn eval --strict` against
+// `nix-instantiate --eval --strict` on the same expressions: it checks
+// that both print the same value, measures the median wall time over N
+// runs and the peak resident set size (from wait4's rusage) of each, and
+// prints a Markdown table with the cairn/Nix ratios. With -write FILE it
+// also replaces the eval section of FILE (docs/benchmarks.md), between
+// the markers <!-- bench/eval:begin --> and <!-- bench/eval:end -->.
+//
+// Usage:
+//
+//	go run ./bench/eval [-cairn bin/cairn] [-nix nix-instantiate] [-n 5] [-write docs/benchmarks.md]
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Getenv); err != nil {
+		fmt.Fprintf(os.Stderr, "bench/eval: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// workload is one benchmark: files to write into a fresh folder and the
+// file to evaluate.
+type workload struct {
+	name  string
+	what  string
+	files map[string]string
+	main  string
+}
+
+func workloads() []workload {
+	chain := map[string]string{"f499.nix": "0\n"}
+	for i := 0; i < 499; i++ {
+		chain[fmt.Sprintf("f%d.nix", i)] = fmt.Sprintf("import ./f%d.nix + 1\n", i+1)
+	}
+	one := func(src string) map[string]string { return map[string]string{"main.nix": src} }
+	return []workload{
+		{
+			name:  "fib 25",
+			what:  "naive recursive Fibonacci, 242,785 calls",
+			files: one("let fib = n: if n < 2 then n else fib (n - 1) + fib (n - 2); in fib 25\n"),
+			main:  "main.nix",
+		},
+		{
+			name: "attrset 100k",
+			what: "listToAttrs of 100,000 names, mapAttrs over it, sum of the values",
+			files: one(`let
+  s = builtins.listToAttrs (builtins.genList (i: { name = "a${toString i}"; value = i; }) 100000);
+  m = builtins.mapAttrs (n: v: v * 2) s;
+in [ (builtins.length (builtins.attrNames m)) (builtins.foldl' (a: b: a + b) 0 (builtins.attrValues m)) m.a99999 ]
+`),
+			main: "main.nix",
+		},
+		{
+			name: "concat 100k",
+			what: "concatStringsSep over 100,000 interpolated strings",
+			files: one(`let
+  s = builtins.concatStringsSep "," (builtins.genList (i: "item-${toString i}") 100000);
+in [ (builtins.stringLength s) (builtins.substring 0 30 s) (builtins.hashString "sha256" s) ]
+`),
+			main: "main.nix",
+		},
+		{
+			name: "sort 100k",
+			what: "sort 100,000 integers made by an LCG step of each index",
+			files: one(`let
+  mod = a: b: a - (a / b) * b;
+  xs = builtins.genList (i: mod (i * 1103515245 + 12345) 2147483648) 100000;
+  sorted = builtins.sort builtins.lessThan xs;
+in [ (builtins.head sorted) (builtins.elemAt sorted 50000) (builtins.elemAt sorted 99999) (builtins.length sorted) ]
+`),
+			main: "main.nix",
+		},
+		{
+			name: "fix-point 2k",
+			what: "fix-point over 2,000 attributes, each refers to two others through self",
+			files: one(`let
+  fix = f: let x = f x; in x;
+  mod = a: b: a - (a / b) * b;
+  set = fix (self: builtins.listToAttrs (builtins.genList (i: {
+    name = "a${toString i}";
+    value = if i == 0 then 1 else mod (self."a${toString (i - 1)}" + self."a${toString (i / 2)}") 1000000007;
+  }) 2000));
+in [ set.a1999 (builtins.length (builtins.attrNames set)) (builtins.foldl' (a: n: mod (a + set.${n}) 1000000007) 0 (builtins.attrNames set)) ]
+`),
+			main: "main.nix",
+		},
+		{
+			name:  "import chain 500",
+			what:  "500 files, each importing the next",
+			files: chain,
+			main:  "f0.nix",
+		},
+	}
+}
+
+// measurement is what N runs of one tool on one workload gave.
+type measurement struct {
+	median time.Duration
+	maxRSS int64 // KiB
+	out    string
+	err    error
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("bench/eval", flag.ContinueOnError)
+	cairn := fs.String("cairn", "bin/cairn", "the cairn binary")
+	nix := fs.String("nix", "nix-instantiate", "the nix-instantiate binary")
+	n := fs.Int("n", 5, "runs per tool and workload")
+	write := fs.String("write", "", "replace the eval section of this Markdown file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *n < 1 {
+		return errors.New("-n must be at least 1")
+	}
+	cairnPath, err := exec.LookPath(*cairn)
+	if err != nil {
+		return fmt.Errorf("cairn binary: %w (run make build)", err)
+	}
+	nixPath, err := exec.LookPath(*nix)
+	if err != nil {
+		return fmt.Errorf("nix-instantiate: %w (run make deps)", err)
+	}
+	tmp, err := os.MkdirTemp("", "cairn-bench-eval-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	env := []string{"PATH=" + getenv("PATH"), "HOME=" + tmp, "NIX_PATH=", "NIX_STORE_DIR=/nix/store"}
+
+	nixVersion, _ := exec.CommandContext(ctx, nixPath, "--version").Output()
+	cairnVersion, _ := exec.CommandContext(ctx, cairnPath, "version").Output()
+
+	var rows []string
+	for i, w := range workloads() {
+		dir := filepath.Join(tmp, fmt.Sprintf("w%d", i))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		for name, src := range w.files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(os.Stderr, "bench/eval: %s ...\n", w.name)
+		c, x := measurePair(ctx, *n, dir, env, w.main,
+			tool{cairnPath, "eval", "--strict"}, tool{nixPath, "--eval", "--strict", "--readonly-mode"})
+		rows = append(rows, row(w, c, x))
+	}
+	table := fmt.Sprintf(`Measured %s on %s (%d CPUs), %s; cairn %s.
+Median wall time of %d runs (after one warm-up run, the two tools
+alternating) and peak RSS of %s and %s
+on the same file in a fresh folder; both printed the same value.
+
+| workload | what | cairn time | Nix time | time ratio | cairn RSS | Nix RSS | RSS ratio |
+|---|---|---:|---:|---:|---:|---:|---:|
+%s
+`, time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), strings.TrimSpace(string(nixVersion)),
+		strings.TrimPrefix(strings.TrimSpace(string(cairnVersion)), "cairn "), *n,
+		"`cairn eval --strict FILE`", "`nix-instantiate --eval --strict --readonly-mode FILE`", strings.Join(rows, "\n"))
+	fmt.Fprint(stdout, table)
+	if *write != "" {
+		return writeSection(*write, table)
+	}
+	return nil
+}
+
+// tool is one side of the comparison: a command line without the file.
+type tool []string
+
+// measurePair runs both tools n times on file in dir, alternating so that
+// a change of machine load affects both alike, after one warm-up run of
+// each (not counted). It keeps the median wall time and the largest peak
+// RSS of each.
+func measurePair(ctx context.Context, n int, dir string, env []string, file string, a, b tool) (ma, mb measurement) {
+	var ta, tb []time.Duration
+	for i := -1; i < n; i++ {
+		for _, side := range []struct {
+			t     tool
+			m     *measurement
+			times *[]time.Duration
+		}{{a, &ma, &ta}, {b, &mb, &tb}} {
+			if side.m.err != nil {
+				continue
+			}
+			d := once(ctx, dir, env, append(append([]string(nil), side.t...), file), side.m, i == -1)
+			if i >= 0 && side.m.err == nil {
+				*side.times = append(*side.times, d)
+			}
+		}
+	}
+	ma.median, mb.median = median(ta), median(tb)
+	return ma, mb
+}
+
+// once runs argv, records its output (the first time) and peak RSS in m,
+// and returns the wall time.
+func once(ctx context.Context, dir string, env, argv []string, m *measurement, first bool) time.Duration {
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir, cmd.Env = dir, env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	elapsed := time.Since(start)
+	switch {
+	case err != nil:
+		m.err = fmt.Errorf("%s: %v: %s", filepath.Base(argv[0]), err, firstLine(errb.String()))
+	case first:
+		m.out = out.String()
+	case out.String() != m.out:
+		m.err = fmt.Errorf("%s printed different values in two runs", filepath.Base(argv[0]))
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > m.maxRSS {
+		m.maxRSS = ru.Maxrss
+	}
+	return elapsed
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return ds[len(ds)/2]
+}
+
+// row formats one table row; a failure or a different output takes the
+// place of the figures.
+func row(w workload, c, x measurement) string {
+	head := fmt.Sprintf("| %s | %s |", w.name, w.what)
+	switch {
+	case x.err != nil:
+		return fmt.Sprintf("%s Nix failed: %s | | | | | |", head, cell(x.err.Error()))
+	case c.err != nil:
+		return fmt.Sprintf("%s failed: %s | %s | | | %s | |", head, cell(c.err.Error()), ms(x.median), mib(x.maxRSS))
+	case c.out != x.out:
+		return fmt.Sprintf("%s output differs: %s | %s | | | %s | |", head, cell(firstLine(c.out)), ms(x.median), mib(x.maxRSS))
+	}
+	return fmt.Sprintf("%s %s | %s | %.2f | %s | %s | %.2f |", head, ms(c.median), ms(x.median),
+		float64(c.median)/float64(x.median), mib(c.maxRSS), mib(x.maxRSS), float64(c.maxRSS)/float64(x.maxRSS))
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }
+
+func mib(kib int64) string { return fmt.Sprintf("%.0f MiB", float64(kib)/1024) }
+
+func cell(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	if len(s) > 80 {
+		s = s[:77] + "..."
+	}
+	return s
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+// cpuModel names the processor, from /proc/cpuinfo.
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}
+
+const (
+	beginMarker = "<!-- bench/eval:begin -->"
+	endMarker   = "<!-- bench/eval:end -->"
+)
+
+// writeSection replaces the text between the eval markers of path,
+// appending a section when the markers are missing, atomically.
+func writeSection(path, body string) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	text := string(old)
+	section := beginMarker + "\n" + body + endMarker
+	i, j := strings.Index(text, beginMarker), strings.Index(text, endMarker)
+	if i >= 0 && j > i {
+		text = text[:i] + section + text[j+len(endMarker):]
+	} else {
+		text = strings.TrimRight(text, "\n") + "\n\n## Evaluation\n\n" + section + "\n"
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".benchmarks-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(text); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

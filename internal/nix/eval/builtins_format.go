@@ -1,0 +1,56 @@
+package eval
+
+import (
+	"cairn.dev/cairn/internal/nix/token"
+	"cairn.dev/cairn/internal/nix/toml"
+)
+
+// formatBuiltins convert between values and JSON, TOML and XML.
+func formatBuiltins() []*Primop {
+	return []*Primop{
+		prim("toJSON", 1, func(ev *Evaluator, pos token.Pos, args []Value) Value {
+			return ev.toJSON(args[0], pos)
+		}),
+		prim("fromJSON", 1, func(ev *Evaluator, pos token.Pos, args []Value) Value {
+			return ev.fromJSON(ev.forceStringNoCtx(args[0], pos), pos)
+		}),
+		prim("fromTOML", 1, func(ev *Evaluator, pos token.Pos, args []Value) Value {
+			tree, err := toml.Parse(ev.forceStringNoCtx(args[0], pos))
+			if err != nil {
+				throwf(pos, "while parsing a TOML string: %s", err.Error())
+			}
+			return tomlValue(tree, pos)
+		}),
+		prim("toXML", 1, func(ev *Evaluator, pos token.Pos, args []Value) Value {
+			return ev.toXML(args[0], pos)
+		}),
+	}
+}
+
+// tomlValue converts a parsed TOML tree. Nix 2.8 has no date-time values
+// and fails on them; its strings end at a NUL byte, attribute names do
+// not.
+func tomlValue(v any, pos token.Pos) Value {
+	switch x := v.(type) {
+	case map[string]any:
+		attrs := make([]Attr, 0, len(x))
+		for _, k := range sortedKeys(x) {
+			attrs = append(attrs, Attr{Name: k, Value: tomlValue(x[k], pos)})
+		}
+		return &Attrs{List: attrs}
+	case []any:
+		elems := make([]Value, len(x))
+		for i, e := range x {
+			elems[i] = tomlValue(e, pos)
+		}
+		return &List{Elems: elems}
+	case string:
+		return mkString(cString(x))
+	case int64, float64, bool:
+		return x
+	case toml.Datetime:
+		throwf(pos, "while parsing a TOML string: Dates and times are not supported")
+	}
+	throwf(pos, "while parsing a TOML string: unsupported value")
+	return nil
+}
