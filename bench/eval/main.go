@@ -141,6 +141,13 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	if err != nil {
 		return fmt.Errorf("nix-instantiate: %w (run make deps)", err)
 	}
+	// The tools run in other folders: make relative paths absolute.
+	if cairnPath, err = filepath.Abs(cairnPath); err != nil {
+		return err
+	}
+	if nixPath, err = filepath.Abs(nixPath); err != nil {
+		return err
+	}
 	tmp, err := os.MkdirTemp("", "cairn-bench-eval-")
 	if err != nil {
 		return err
@@ -230,6 +237,9 @@ func once(ctx context.Context, dir string, env, argv []string, m *measurement, f
 		m.out = out.String()
 	case out.String() != m.out:
 		m.err = fmt.Errorf("%s printed different values in two runs", filepath.Base(argv[0]))
+	}
+	if cmd.ProcessState == nil {
+		return elapsed // did not start; m.err says why
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > m.maxRSS {
 		m.maxRSS = ru.Maxrss

@@ -236,6 +236,11 @@ func runEval(ctx context.Context, env *Env, args []string) int {
 				}
 				out, err = ev.PrintXML(sel, f.location)
 			case f.json:
+				if f.strict {
+					if err := ev.ForceDeep(sel); err != nil {
+						return report(err)
+					}
+				}
 				out, err = ev.PrintJSON(sel)
 			default:
 				if f.strict {

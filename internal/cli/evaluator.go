@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"io/fs"
 
+	"cairn.dev/cairn/internal/module"
 	"cairn.dev/cairn/internal/nix/eval"
 	"cairn.dev/cairn/internal/nix/token"
 	"cairn.dev/cairn/internal/store/dry"
@@ -20,5 +22,8 @@ func newEvaluator(ctx context.Context, env *Env, fset *token.FileSet, f *evalFla
 		Trace:        f.showTrace,
 		Dir:          env.Dir,
 		MaxCallDepth: f.maxCallDepth,
+		Mounts:       map[string]fs.FS{module.MountPoint: module.Files()},
+		// <cairn/lib> comes after -I and NIX_PATH, so a user may override it.
+		ExtraSearchPath: []string{"cairn=" + module.MountPoint},
 	})
 }

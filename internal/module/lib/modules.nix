@@ -18,7 +18,6 @@ let
   inherit (lib.lists)
     filter
     head
-    tail
     length
     concatMap
     concatLists
@@ -718,7 +717,18 @@ let
           args = mkOption (
             {
               type = types.lazyAttrsOf types.raw;
-              description = "Additional arguments passed to each module in addition to ones like `lib`, `config`, and `pkgs`, `modulesPath`.";
+              description = ''
+                Extra arguments for every module function of this evaluation, next
+                to the ones always given (`lib`, `config`, `options`, `specialArgs`
+                and the attributes of `specialArgs`, which cannot be changed here).
+                NixOS passes `pkgs` this way.
+
+                The values are lazy and may depend on `config`, but `imports`
+                cannot use them: imports are resolved before any option has a
+                value, so arguments needed there belong in `specialArgs`.
+                Submodules have their own `_module.args`; they only receive
+                `name`, the attribute name they are defined under.
+              '';
             }
             // optionalAttrs (prefix != [ ]) { internal = true; }
           );
@@ -732,7 +742,12 @@ let
             type = types.nullOr types.optionType;
             internal = true;
             default = null;
-            description = "If set, merge all definitions that don't have an associated option together using this type.";
+            description = ''
+              The type of definitions that match no declared option. When set,
+              such definitions are merged with this type and combined with the
+              declared options into `config`; when null, they are an error
+              (unless `_module.check` is false).
+            '';
           };
           specialArgs = mkOption {
             readOnly = true;

@@ -6,7 +6,7 @@
 { lib }:
 let
   b = builtins;
-  inherit (lib.lists) filter head tail last length elemAt imap1 concatLists;
+  inherit (lib.lists) filter head tail last elemAt imap1 concatLists;
   inherit (lib.attrsets) mapAttrs filterAttrs optionalAttrs isDerivation;
   inherit (lib.options)
     mergeDefaultOption

@@ -11,9 +11,15 @@
 // nixpkgs' lib. Cases named err-* must fail, with the first "error: " line
 // containing the phrase in NAME.errexp.
 //
-// The evaluator under test is nix-instantiate by default. With
-// CAIRN_EVAL=path/to/cairn the same cases run through `cairn eval --strict
-// -E EXPR` instead, so one test checks both the lib and cairn's evaluator.
-// Cases listed in known-failures.txt ("NAME: reason") are skipped with
+// The evaluator under test is nix-instantiate by default (the test skips
+// without it). With CAIRN_EVAL set to cairn's binary (a name in PATH, or a
+// path: relative paths count from this package's folder, where go test runs
+// it) the same cases run through `cairn eval --strict [--json] -E EXPR`
+// instead, so one test checks both the lib and cairn's evaluator. Shared
+// cases listed in known-failures.txt ("NAME: reason") are skipped with
 // their reason.
+//
+// testdata/cases holds cairn's own differential cases in the same format;
+// testdata/regenerate.sh rewrites their expectations with real Nix and
+// nixpkgs' lib (never committed; only the outputs are).
 package modtest

@@ -25,7 +25,12 @@ type evaluator struct {
 func pickEvaluator(t *testing.T) evaluator {
 	t.Helper()
 	if cairn := os.Getenv("CAIRN_EVAL"); cairn != "" {
-		abs, err := filepath.Abs(cairn)
+		// A bare name is looked up in PATH; a path is made absolute
+		// because the command runs in the cases folder.
+		abs, err := exec.LookPath(cairn)
+		if err == nil && strings.ContainsRune(cairn, filepath.Separator) {
+			abs, err = filepath.Abs(cairn)
+		}
 		if err != nil {
 			t.Fatalf("CAIRN_EVAL=%s: %v", cairn, err)
 		}

@@ -151,7 +151,7 @@ func hashByName(ev *Evaluator, v Value, pos token.Pos) hash.Hash {
 	case "sha512":
 		return sha512.New()
 	}
-	throwf(pos, "unknown hash type '%s'", name)
+	throwf(pos, "unknown hash algorithm '%s'", name)
 	return nil
 }
 
@@ -468,7 +468,7 @@ func primAppendContext(ev *Evaluator, pos token.Pos, args []Value) Value {
 			apos = pos
 		}
 		if !isStorePathIn(ev.storeDir(), a.Name) {
-			throwf(apos, "Context key '%s' is not a store path", a.Name)
+			throwf(apos, "Context key '\"%s\"' is not a store path", a.Name)
 		}
 		info := ev.forceAttrs(a.Value, apos)
 		if p, ok := info.Get("path"); ok && ev.forceBool(p.Value, attrPos(p, apos)) {
@@ -476,7 +476,7 @@ func primAppendContext(ev *Evaluator, pos token.Pos, args []Value) Value {
 		}
 		if p, ok := info.Get("allOutputs"); ok && ev.forceBool(p.Value, attrPos(p, apos)) {
 			if !strings.HasSuffix(a.Name, ".drv") {
-				throwf(apos, "Tried to add all-outputs context of %s, which is not a derivation, to a string", a.Name)
+				throwf(apos, "Tried to add all-outputs context of \"%s\", which is not a derivation, to a string", a.Name)
 			}
 			elems = append(elems, "="+a.Name)
 		}
@@ -484,7 +484,7 @@ func primAppendContext(ev *Evaluator, pos token.Pos, args []Value) Value {
 			opos := attrPos(p, apos)
 			l := ev.forceList(p.Value, opos)
 			if len(l.Elems) > 0 && !strings.HasSuffix(a.Name, ".drv") {
-				throwf(apos, "Tried to add derivation output context of %s, which is not a derivation, to a string", a.Name)
+				throwf(apos, "Tried to add derivation output context of \"%s\", which is not a derivation, to a string", a.Name)
 			}
 			for _, e := range l.Elems {
 				elems = append(elems, "!"+ev.forceStringNoCtx(e, opos)+"!"+a.Name)

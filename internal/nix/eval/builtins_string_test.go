@@ -22,6 +22,10 @@ type builtinCase struct {
 	flags []string
 	want  string
 	found bool // the file has a NAME.out section
+	// errPrefix, when set (a NAME.errprefix section), limits the
+	// comparison of an error line to this prefix: for messages Nix takes
+	// from a library (toml11) whose wording cairn does not copy.
+	errPrefix string
 }
 
 func readBuiltinCases(t *testing.T, file string) (*txtar.Archive, []*builtinCase) {
@@ -49,6 +53,8 @@ func readBuiltinCases(t *testing.T, file string) (*txtar.Archive, []*builtinCase
 			c.flags = strings.Fields(data)
 		case ".out":
 			c.want, c.found = string(f.Data), true
+		case ".errprefix":
+			c.errPrefix = data
 		default:
 			t.Fatalf("%s: unknown section %s", file, f.Name)
 		}
@@ -60,13 +66,24 @@ func readBuiltinCases(t *testing.T, file string) (*txtar.Archive, []*builtinCase
 // it: stdout, then on failure the first "error:" line of stderr.
 func nixOutput(stdout string, errLine string) string {
 	out := stdout
+	if out != "" && !strings.HasSuffix(out, "\n") {
+		out += "\n"
+	}
 	if errLine != "" {
-		if out != "" && !strings.HasSuffix(out, "\n") {
-			out += "\n"
-		}
 		out += errLine + "\n"
 	}
 	return out
+}
+
+// sameOutput compares outputs, error lines up to c.errPrefix if set.
+func sameOutput(c *builtinCase, got, want string) bool {
+	if got == want {
+		return true
+	}
+	if c.errPrefix == "" {
+		return false
+	}
+	return strings.HasPrefix(got, c.errPrefix) && strings.HasPrefix(want, c.errPrefix)
 }
 
 func firstErrorLine(stderr string) string {
@@ -115,7 +132,7 @@ func cairnOutput(t *testing.T, dir string, c *builtinCase) string {
 		if err != nil {
 			return nixOutput(s, errLine(err))
 		}
-		return s + "\n"
+		return nixOutput(s, "")
 	case hasFlag(c.flags, "--json"):
 		if strict {
 			if err := ev.ForceDeep(v); err != nil {
@@ -126,7 +143,7 @@ func cairnOutput(t *testing.T, dir string, c *builtinCase) string {
 		if err != nil {
 			return nixOutput(s, errLine(err))
 		}
-		return s + "\n"
+		return nixOutput(s, "")
 	}
 	if err := ev.ForceDeep(v); err != nil {
 		return nixOutput("", errLine(err))
@@ -167,7 +184,7 @@ func TestBuiltinsGolden(t *testing.T) {
 					got := nixOutput(r.Stdout, el)
 					if update {
 						c.want, c.found = got, true
-					} else if got != c.want {
+					} else if !sameOutput(c, got, c.want) {
 						t.Errorf("%s: recorded output is not Nix's any more:\nnix:\n%s\nrecorded:\n%s", c.name, got, c.want)
 					}
 				}
@@ -175,7 +192,7 @@ func TestBuiltinsGolden(t *testing.T) {
 					t.Errorf("%s: no .out section", c.name)
 					continue
 				}
-				if got := cairnOutput(t, dir, c); got != c.want {
+				if got := cairnOutput(t, dir, c); !sameOutput(c, got, c.want) {
 					t.Errorf("%s:\n%s\ngot:\n%s\nwant (Nix 2.8):\n%s", c.name, c.src, got, c.want)
 				}
 			}

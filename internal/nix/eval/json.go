@@ -20,10 +20,14 @@ import (
 // JSON"), so callers force v deeply first for --strict.
 func (ev *Evaluator) PrintJSON(v Value) (string, error) {
 	var b strings.Builder
-	err := ev.catch(func() {
-		w := jsonWriter{ev: ev, b: &b, strict: false}
-		w.value(v, token.NoPos)
-	})
+	w := jsonWriter{ev: ev, b: &b, strict: false}
+	err := ev.catch(func() { w.value(v, token.NoPos) })
+	if err != nil {
+		// Nix's JSON writer closes what is open while the error unwinds.
+		for i := len(w.open) - 1; i >= 0; i-- {
+			b.WriteByte(w.open[i])
+		}
+	}
 	return b.String(), err
 }
 
@@ -42,6 +46,7 @@ type jsonWriter struct {
 	strict bool
 	ctx    Context
 	depth  int
+	open   []byte // closing brackets of the arrays and objects open
 }
 
 func (w *jsonWriter) value(v Value, pos token.Pos) {
@@ -93,6 +98,7 @@ func (w *jsonWriter) value(v Value, pos token.Pos) {
 			return
 		}
 		w.b.WriteByte('{')
+		w.open = append(w.open, '}')
 		for i := range x.List {
 			a := &x.List[i]
 			if i > 0 {
@@ -102,15 +108,18 @@ func (w *jsonWriter) value(v Value, pos token.Pos) {
 			w.b.WriteByte(':')
 			w.value(a.Value, attrPos(a, pos))
 		}
+		w.open = w.open[:len(w.open)-1]
 		w.b.WriteByte('}')
 	case *List:
 		w.b.WriteByte('[')
+		w.open = append(w.open, ']')
 		for i, e := range x.Elems {
 			if i > 0 {
 				w.b.WriteByte(',')
 			}
 			w.value(e, pos)
 		}
+		w.open = w.open[:len(w.open)-1]
 		w.b.WriteByte(']')
 	case *Lambda:
 		throwf(x.fn.pos, "cannot convert %s to JSON", showType(v))

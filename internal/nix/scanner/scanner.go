@@ -36,6 +36,10 @@ type Scanner struct {
 
 	prevStart, prevEnd int
 
+	// noCommentEnd is set once a search for "*/" failed: no later "/*"
+	// can be closed either (this keeps scanning linear).
+	noCommentEnd bool
+
 	// Start and End are the byte offsets of the last token. PATH_END has
 	// no extent of its own and reports the previous token's offsets, as
 	// Nix does; EOF reports the end of the text.
@@ -286,8 +290,12 @@ func (s *Scanner) skipSpace() {
 			}
 			// An unterminated comment is no comment: '/' and '*' are then
 			// tokens of their own, as in Nix.
+			if s.noCommentEnd {
+				return
+			}
 			end := strings.Index(s.src[s.off+2:], "*/")
 			if end < 0 {
+				s.noCommentEnd = true
 				return
 			}
 			s.off += 2 + end + 2

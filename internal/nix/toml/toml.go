@@ -514,6 +514,7 @@ func (p *parser) basicString() string {
 }
 
 func (p *parser) escape(b *strings.Builder) {
+	start := p.pos
 	p.pos++ // '\\'
 	if p.eof() {
 		p.fail("unterminated string")
@@ -549,12 +550,13 @@ func (p *parser) escape(b *strings.Builder) {
 		}
 		r := rune(v)
 		if !utf8.ValidRune(r) {
+			p.pos = start
 			p.fail("escape is not a Unicode scalar value")
 		}
 		p.pos += n
 		b.WriteRune(r)
 	default:
-		p.pos--
+		p.pos = start
 		p.fail("invalid escape '\\%c'", c)
 	}
 }
