@@ -158,6 +158,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	nixVersion, _ := exec.CommandContext(ctx, nixPath, "--version").Output()
 	cairnVersion, _ := exec.CommandContext(ctx, cairnPath, "version").Output()
 
+	loadBefore := loadAverage()
 	var rows []string
 	for i, w := range workloads() {
 		dir := filepath.Join(tmp, fmt.Sprintf("w%d", i))
@@ -175,6 +176,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		rows = append(rows, row(w, c, x))
 	}
 	table := fmt.Sprintf(`Measured %s on %s (%d CPUs), %s; cairn %s.
+Load average (1 min) %s before, %s after; above the number of CPUs, times are noisy.
 Median wall time of %d runs (after one warm-up run, the two tools
 alternating) and peak RSS of %s and %s
 on the same file in a fresh folder; both printed the same value.
@@ -183,7 +185,7 @@ on the same file in a fresh folder; both printed the same value.
 |---|---|---:|---:|---:|---:|---:|---:|
 %s
 `, time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), strings.TrimSpace(string(nixVersion)),
-		strings.TrimPrefix(strings.TrimSpace(string(cairnVersion)), "cairn "), *n,
+		strings.TrimPrefix(strings.TrimSpace(string(cairnVersion)), "cairn "), loadBefore, loadAverage(), *n,
 		"`cairn eval --strict FILE`", "`nix-instantiate --eval --strict --readonly-mode FILE`", strings.Join(rows, "\n"))
 	fmt.Fprint(stdout, table)
 	if *write != "" {
@@ -300,6 +302,18 @@ func cpuModel() string {
 		}
 	}
 	return runtime.GOARCH
+}
+
+// loadAverage is the one-minute load average, from /proc/loadavg.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "unknown"
 }
 
 const (

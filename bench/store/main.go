@@ -71,6 +71,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	n := fs.Int("n", 3, "runs per tool (median reported)")
 	tree := fs.String("tree", filepath.Join(os.TempDir(), "cairn-bench-store"), "where the test tree lives (reused)")
 	write := fs.String("write", "", "replace the bench/store section of this Markdown file")
+	quiet := fs.Float64("quiet", 0.5, "wait (up to 15 minutes) until the 1-minute load average is below this; 0 disables")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -83,6 +84,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	waitQuiet(ctx, *quiet, 15*time.Minute)
 	loadBefore := "? ? ?"
 	if l, err := os.ReadFile("/proc/loadavg"); err == nil {
 		loadBefore = string(l)
@@ -172,6 +174,27 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return replaceSection(*write, "bench/store", b.String())
 	}
 	return nil
+}
+
+// waitQuiet waits until the 1-minute load average drops below max, since
+// other work on the machine skews wall times; it gives up after limit.
+func waitQuiet(ctx context.Context, max float64, limit time.Duration) {
+	if max <= 0 {
+		return
+	}
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		b, err := os.ReadFile("/proc/loadavg")
+		if err != nil {
+			return
+		}
+		var l float64
+		if _, err := fmt.Sscanf(string(b), "%f", &l); err != nil || l < max {
+			return
+		}
+		fmt.Fprintf(os.Stderr, "load average %.2f, waiting for it to drop below %.2f ...\n", l, max)
+		time.Sleep(10 * time.Second)
+	}
 }
 
 // childCPU is the user and system time of all waited-for children so far

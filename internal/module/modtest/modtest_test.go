@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"cairn.dev/cairn/internal/cli"
 )
 
 // casesDir is the shared case folder, relative to this package.
@@ -19,58 +22,73 @@ const casesDir = "../../../../shared/module-tests"
 // standard error.
 type evaluator struct {
 	name string
-	argv func(expr string, json bool) []string
+	// lib is the expression giving the lib under test.
+	lib string
+	run func(t *testing.T, dir, expr string, json bool) (stdout, stderr []byte, err error)
 }
 
-func pickEvaluator(t *testing.T) evaluator {
+// evaluators returns cairn's evaluator, run in-process with its embedded
+// lib, and real Nix with the same lib files from disk when it is
+// installed (the oracle: proves the expectations hold for the lib
+// itself). CAIRN_EVAL=path runs a cairn binary instead of the in-process
+// one.
+func evaluators(t *testing.T) []evaluator {
 	t.Helper()
-	if cairn := os.Getenv("CAIRN_EVAL"); cairn != "" {
-		// A bare name is looked up in PATH; a path is made absolute
-		// because the command runs in the cases folder.
-		abs, err := exec.LookPath(cairn)
-		if err == nil && strings.ContainsRune(cairn, filepath.Separator) {
-			abs, err = filepath.Abs(cairn)
-		}
-		if err != nil {
-			t.Fatalf("CAIRN_EVAL=%s: %v", cairn, err)
-		}
-		return evaluator{
-			name: "cairn eval",
-			argv: func(expr string, json bool) []string {
-				args := []string{abs, "eval", "--strict"}
-				if json {
-					args = append(args, "--json")
-				}
-				return append(args, "-E", expr)
-			},
-		}
-	}
-	path, err := exec.LookPath("nix-instantiate")
+	libDir, err := filepath.Abs("../lib")
 	if err != nil {
-		t.Skip("nix-instantiate not installed and CAIRN_EVAL not set")
+		t.Fatal(err)
 	}
-	return evaluator{
-		name: "nix-instantiate",
-		argv: func(expr string, json bool) []string {
-			args := []string{path, "--eval", "--strict"}
+	evs := []evaluator{{
+		name: "cairn",
+		lib:  "<cairn/lib>",
+		run: func(t *testing.T, dir, expr string, json bool) ([]byte, []byte, error) {
+			args := []string{"eval", "--strict"}
 			if json {
 				args = append(args, "--json")
 			}
-			return append(args, "-E", expr)
+			args = append(args, "-E", expr)
+			var out, errb bytes.Buffer
+			env := &cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }, Dir: dir}
+			if code := cli.Run(t.Context(), env, args); code != 0 {
+				return out.Bytes(), errb.Bytes(), fmt.Errorf("cairn eval: exit status %d", code)
+			}
+			return out.Bytes(), errb.Bytes(), nil
 		},
+	}}
+	if bin := os.Getenv("CAIRN_EVAL"); bin != "" {
+		abs, err := exec.LookPath(bin)
+		if err == nil && strings.ContainsRune(bin, filepath.Separator) {
+			abs, err = filepath.Abs(bin)
+		}
+		if err != nil {
+			t.Fatalf("CAIRN_EVAL=%s: %v", bin, err)
+		}
+		evs[0].run = commandRunner(abs, "eval")
 	}
+	if path, err := exec.LookPath("nix-instantiate"); err == nil {
+		evs = append(evs, evaluator{name: "nix", lib: libDir, run: commandRunner(path, "--eval")})
+	} else {
+		t.Log("nix-instantiate not installed: the lib is checked with cairn only")
+	}
+	return evs
 }
 
-func (e evaluator) run(t *testing.T, dir, expr string, json bool) (stdout, stderr []byte, err error) {
-	t.Helper()
-	argv := e.argv(expr, json)
-	cmd := exec.CommandContext(t.Context(), argv[0], argv[1:]...)
-	cmd.Dir = dir
-	var out, errb bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &errb
-	err = cmd.Run()
-	return out.Bytes(), errb.Bytes(), err
+// commandRunner runs `argv0 first --strict [--json] -E EXPR` in a folder.
+func commandRunner(argv0, first string) func(t *testing.T, dir, expr string, json bool) ([]byte, []byte, error) {
+	return func(t *testing.T, dir, expr string, json bool) ([]byte, []byte, error) {
+		args := []string{first, "--strict"}
+		if json {
+			args = append(args, "--json")
+		}
+		args = append(args, "-E", expr)
+		cmd := exec.CommandContext(t.Context(), argv0, args...)
+		cmd.Dir = dir
+		var out, errb bytes.Buffer
+		cmd.Stdout = &out
+		cmd.Stderr = &errb
+		err := cmd.Run()
+		return out.Bytes(), errb.Bytes(), err
+	}
 }
 
 // knownFailures reads known-failures.txt: one "NAME: reason" per line,
@@ -130,12 +148,13 @@ func TestOwnCases(t *testing.T) {
 }
 
 func runCases(t *testing.T, casesDir string, known map[string]string) {
-	ev := pickEvaluator(t)
-	dir, err := filepath.Abs(casesDir)
-	if err != nil {
-		t.Fatal(err)
+	for _, ev := range evaluators(t) {
+		t.Run(ev.name, func(t *testing.T) { runCasesWith(t, ev, casesDir, known) })
 	}
-	libDir, err := filepath.Abs("../lib")
+}
+
+func runCasesWith(t *testing.T, ev evaluator, casesDir string, known map[string]string) {
+	dir, err := filepath.Abs(casesDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,10 +170,10 @@ func runCases(t *testing.T, casesDir string, known map[string]string) {
 		name := strings.TrimSuffix(filepath.Base(file), ".nix")
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if reason, ok := known[name]; ok {
+			if reason, ok := known[ev.name+"/"+name]; ok {
 				t.Skipf("known failure: %s", reason)
 			}
-			expr := "import ./" + name + ".nix (import " + libDir + ")"
+			expr := "import ./" + name + ".nix (import " + ev.lib + ")"
 			if strings.HasPrefix(name, "err-") {
 				checkError(t, ev, dir, name, expr)
 				return
