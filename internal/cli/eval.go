@@ -173,6 +173,9 @@ func runEval(ctx context.Context, env *Env, args []string) int {
 	// Deep but finite recursion must end in the evaluator's own error,
 	// not the Go runtime's stack limit.
 	debug.SetMaxStack(8 << 30)
+	// Evaluation allocates many small, mostly live objects; a larger heap
+	// target trades memory for far fewer collections.
+	debug.SetGCPercent(400)
 	fset := token.NewFileSet()
 	if f.parseOnly {
 		return runParse(env, f, fset)

@@ -383,9 +383,8 @@ func listBuiltins() []*Primop {
 			for _, x := range out {
 				ev.force(x, pos)
 			}
-			sort.SliceStable(out, func(i, j int) bool {
-				return ev.forceBool(ev.call(ev.call(f, out[i], pos), out[j], pos), pos)
-			})
+			less := func(a, b Value) bool { return ev.forceBool(ev.call2(f, a, b, pos), pos) }
+			mergeSort(out, make([]Value, len(out)), less)
 			return &List{Elems: out}
 		}),
 		prim("partition", 2, func(ev *Evaluator, pos token.Pos, a []Value) Value {
@@ -414,6 +413,39 @@ func listBuiltins() []*Primop {
 			return &Attrs{List: list}
 		}),
 	}
+}
+
+// mergeSort sorts l stably (as std::stable_sort does) using tmp, of the
+// same length, as scratch space.
+func mergeSort(l, tmp []Value, less func(a, b Value) bool) {
+	if len(l) <= 12 {
+		for i := 1; i < len(l); i++ {
+			for j := i; j > 0 && less(l[j], l[j-1]); j-- {
+				l[j], l[j-1] = l[j-1], l[j]
+			}
+		}
+		return
+	}
+	m := len(l) / 2
+	mergeSort(l[:m], tmp[:m], less)
+	mergeSort(l[m:], tmp[m:], less)
+	if !less(l[m], l[m-1]) {
+		return // already in order
+	}
+	copy(tmp, l)
+	i, j, k := 0, m, 0
+	for i < m && j < len(l) {
+		if less(tmp[j], tmp[i]) {
+			l[k] = tmp[j]
+			j++
+		} else {
+			l[k] = tmp[i]
+			i++
+		}
+		k++
+	}
+	copy(l[k:], tmp[i:m])
+	copy(l[k+(m-i):], tmp[j:])
 }
 
 // appNode is a delayed application f x (for map, genList, mapAttrs...).

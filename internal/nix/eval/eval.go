@@ -260,6 +260,18 @@ func (ev *Evaluator) call(f Value, arg Value, pos token.Pos) Value {
 	return nil
 }
 
+// call2 applies f to two arguments, calling a two-argument builtin
+// directly.
+func (ev *Evaluator) call2(f, a, b Value, pos token.Pos) Value {
+	if p, ok := f.(*Primop); ok && p.Arity == 2 {
+		if p.Name == "lessThan" {
+			return ev.lessThan(ev.force(a, pos), ev.force(b, pos), pos)
+		}
+		return ev.callPrimop(p, []Value{a, b}, pos)
+	}
+	return ev.call(ev.call(f, a, pos), b, pos)
+}
+
 func (ev *Evaluator) callN(f Value, args []Value, pos token.Pos) Value {
 	for _, a := range args {
 		f = ev.call(f, a, pos)

@@ -44,15 +44,24 @@ func ReadKnown(path string) (Known, error) {
 	return known, nil
 }
 
-// Update returns the list for the next run: cases of failing (name to the
-// first line of what went wrong) keep their reason when already listed and
-// get "new failure: WHY" otherwise; cases that pass now are dropped.
-func (k Known) Update(failing map[string]string) Known {
+// Update returns the list for the next run from the results of the cases
+// that ran (name to "" when it passed, else the first line of what went
+// wrong): failing cases keep their reason when already listed and get
+// "new failure: WHY" otherwise, passing ones are dropped, and cases that
+// did not run (a -run filter) keep their entry.
+func (k Known) Update(results map[string]string) Known {
 	next := Known{}
-	for name, why := range failing {
-		if reason, ok := k[name]; ok {
+	for name, reason := range k {
+		if _, ran := results[name]; !ran {
 			next[name] = reason
-		} else {
+		}
+	}
+	for name, why := range results {
+		switch reason, listed := k[name]; {
+		case why == "":
+		case listed:
+			next[name] = reason
+		default:
 			next[name] = "new failure: " + strings.Join(strings.Fields(why), " ")
 		}
 	}

@@ -9,9 +9,9 @@ import (
 )
 
 func TestKnownUpdateKeepsReasonsAndDropsPassing(t *testing.T) {
-	known := Known{"a": "old reason", "b": "fixed since"}
-	next := known.Update(map[string]string{"a": "still broken", "c": "exit 1,\tnot 0\n"})
-	want := Known{"a": "old reason", "c": "new failure: exit 1, not 0"}
+	known := Known{"a": "old reason", "b": "fixed since", "d": "did not run"}
+	next := known.Update(map[string]string{"a": "still broken", "b": "", "c": "exit 1,\tnot 0\n", "e": ""})
+	want := Known{"a": "old reason", "c": "new failure: exit 1, not 0", "d": "did not run"}
 	if !maps.Equal(next, want) {
 		t.Fatalf("Update = %v, want %v", next, want)
 	}

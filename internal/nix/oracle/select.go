@@ -9,7 +9,8 @@ import (
 // CommandVar names the environment variable that points the cairn side of
 // a differential test at an external command instead of the in-process
 // CLI: "nix-instantiate --eval --readonly-mode" checks a harness against
-// Nix itself, "bin/cairn eval" tests a built binary.
+// Nix itself, "/abs/path/bin/cairn eval" tests a built binary. The
+// command must be absolute or a name on PATH: it runs in each case's folder.
 const CommandVar = "CAIRN_EVAL_CMD"
 
 // Select returns the runner for the cairn side of a test: an Exec of the

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
 )
 
 // fuzzSeeds are tricky inputs beyond the suite's files.

@@ -17,7 +17,7 @@ type indPart struct {
 	indent bool
 }
 
-// parseIndString parses ''...'' (the current token opens it) and strips
+// parseIndString parses an indented string (the current token opens it) and strips
 // its indentation.
 func (p *parser) parseIndString() ast.Expr {
 	open := p.tok.start

@@ -614,6 +614,9 @@ loop:
 				}
 				esc = true
 				j += 3
+			case 0, '\r':
+				esc = true
+				j += 2
 			default:
 				j += 2
 			}
@@ -696,7 +699,7 @@ func unescape(raw string) (string, bool) {
 	return b.String(), ok
 }
 
-// scanIndString scans inside ''...''.
+// scanIndString scans inside an indented string.
 func (s *Scanner) scanIndString() Token {
 	i := s.off
 	n := len(s.src)

@@ -1,0 +1,340 @@
+// Command modules benchmarks cairn's module system against real Nix on a
+// generated configuration (internal/module/benchconfig: 500 options
+// across 50 modules, 5,000 definitions with mkIf, mkMerge, priorities,
+// orders and attrsOf submodules). cairn evaluates it with its embedded
+// lib (`cairn eval --strict`, `<cairn/lib>`); Nix 2.8 evaluates it with
+// nixpkgs' lib (`nix-instantiate --eval --strict`), from the folder that
+// NIXPKGS_LIB names. Without NIXPKGS_LIB nothing is fetched: Nix then
+// evaluates cairn's own lib from internal/module/lib, and the report says
+// so. The program checks that both print the same value, measures the
+// median wall time over N runs and the peak RSS (from wait4's rusage),
+// and prints a Markdown table with the cairn/Nix ratios. With -write FILE
+// it also replaces the section of FILE (docs/benchmarks.md) between
+// <!-- bench/modules:begin --> and <!-- bench/modules:end -->.
+//
+// Usage:
+//
+//	NIXPKGS_LIB=/path/to/nixpkgs/lib go run ./bench/modules [-cairn bin/cairn] [-nix nix-instantiate] [-n 5] [-write docs/benchmarks.md] [-keep DIR]
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"cairn.dev/cairn/internal/module/benchconfig"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Getenv); err != nil {
+		fmt.Fprintf(os.Stderr, "bench/modules: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// measurement is what N runs of one tool gave.
+type measurement struct {
+	median time.Duration
+	maxRSS int64 // KiB
+	out    string
+	err    error
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("bench/modules", flag.ContinueOnError)
+	cairn := fs.String("cairn", "bin/cairn", "the cairn binary")
+	nix := fs.String("nix", "nix-instantiate", "the nix-instantiate binary")
+	n := fs.Int("n", 5, "runs per tool")
+	write := fs.String("write", "", "replace the modules section of this Markdown file")
+	keep := fs.String("keep", "", "write the generated configuration into this folder and keep it")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *n < 1 {
+		return errors.New("-n must be at least 1")
+	}
+	cairnPath, err := exec.LookPath(*cairn)
+	if err != nil {
+		return fmt.Errorf("cairn binary: %w (run make build)", err)
+	}
+	nixPath, err := exec.LookPath(*nix)
+	if err != nil {
+		return fmt.Errorf("nix-instantiate: %w (run make deps)", err)
+	}
+	if cairnPath, err = filepath.Abs(cairnPath); err != nil {
+		return err
+	}
+	if nixPath, err = filepath.Abs(nixPath); err != nil {
+		return err
+	}
+	// The anchor's lib: nixpkgs' when given, else cairn's own from the
+	// source tree (this program runs from the repository root).
+	anchorLib, anchorName := getenv("NIXPKGS_LIB"), "nixpkgs' lib"
+	if anchorLib == "" {
+		if anchorLib, err = filepath.Abs("internal/module/lib"); err != nil {
+			return err
+		}
+		anchorName = "cairn's own lib (internal/module/lib; NIXPKGS_LIB was not set)"
+	} else if anchorLib, err = filepath.Abs(anchorLib); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(anchorLib, "default.nix")); err != nil {
+		return fmt.Errorf("anchor lib: %w", err)
+	}
+
+	dir := *keep
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "cairn-bench-modules-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	cfg := benchconfig.Generate(benchconfig.Default)
+	for name, src := range cfg.Files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			return err
+		}
+	}
+	entries := map[string]string{
+		"cairn.nix": "import ./" + cfg.Main + " (import <cairn/lib>)\n",
+		"nix.nix":   "import ./" + cfg.Main + " (import " + strconv.Quote(anchorLib) + ")\n",
+	}
+	for name, src := range entries {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			return err
+		}
+	}
+	home := filepath.Join(dir, ".home")
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		return err
+	}
+	env := []string{"PATH=" + getenv("PATH"), "HOME=" + home, "NIX_PATH=", "NIX_STORE_DIR=/nix/store"}
+
+	nixVersion, _ := exec.CommandContext(ctx, nixPath, "--version").Output()
+	cairnVersion, _ := exec.CommandContext(ctx, cairnPath, "version").Output()
+
+	loadBefore := loadAverage()
+	fmt.Fprintf(os.Stderr, "bench/modules: %d modules, %d options, %d definitions in %s ...\n", benchconfig.Default.Modules, cfg.Options, cfg.Definitions, dir)
+	c, x := measurePair(ctx, *n, dir, env,
+		[]string{cairnPath, "eval", "--strict", "cairn.nix"},
+		[]string{nixPath, "--eval", "--strict", "--readonly-mode", "nix.nix"})
+	table := fmt.Sprintf(`Measured %s on %s (%d CPUs), %s; cairn %s.
+Load average (1 min) %s before, %s after; above the number of CPUs, times are noisy.
+Anchor: Nix with %s.
+Median wall time of %d runs (after one warm-up run, the two tools
+alternating) and peak RSS of %s and %s
+on the generated configuration (%d modules, %d options, %d definitions).
+%s
+
+| configuration | cairn time | Nix time | time ratio | cairn RSS | Nix RSS | RSS ratio |
+|---|---:|---:|---:|---:|---:|---:|
+%s
+`, time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), strings.TrimSpace(string(nixVersion)),
+		strings.TrimPrefix(strings.TrimSpace(string(cairnVersion)), "cairn "), loadBefore, loadAverage(), anchorName, *n,
+		"`cairn eval --strict` (`<cairn/lib>`)", "`nix-instantiate --eval --strict --readonly-mode`",
+		benchconfig.Default.Modules, cfg.Options, cfg.Definitions, agreement(c, x), row(c, x))
+	fmt.Fprint(stdout, table)
+	if *write != "" {
+		return writeSection(*write, table)
+	}
+	if c.err != nil || x.err != nil || c.out != x.out {
+		return errors.New("the two tools did not both succeed with the same value")
+	}
+	return nil
+}
+
+func agreement(c, x measurement) string {
+	if c.err == nil && x.err == nil && c.out == x.out {
+		return fmt.Sprintf("Both printed the same value (%d bytes).", len(c.out))
+	}
+	return "The two tools did NOT print the same value: see the table."
+}
+
+// measurePair runs both command lines n times in dir, alternating, after
+// one warm-up run of each (not counted); it keeps the median wall time and
+// the largest peak RSS of each.
+func measurePair(ctx context.Context, n int, dir string, env []string, a, b []string) (ma, mb measurement) {
+	var ta, tb []time.Duration
+	for i := -1; i < n; i++ {
+		for _, side := range []struct {
+			argv  []string
+			m     *measurement
+			times *[]time.Duration
+		}{{a, &ma, &ta}, {b, &mb, &tb}} {
+			if side.m.err != nil {
+				continue
+			}
+			d := once(ctx, dir, env, side.argv, side.m, i == -1)
+			if i >= 0 && side.m.err == nil {
+				*side.times = append(*side.times, d)
+			}
+		}
+	}
+	ma.median, mb.median = median(ta), median(tb)
+	return ma, mb
+}
+
+// once runs argv, records its output (the first time) and peak RSS in m,
+// and returns the wall time.
+func once(ctx context.Context, dir string, env, argv []string, m *measurement, first bool) time.Duration {
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir, cmd.Env = dir, env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	elapsed := time.Since(start)
+	switch {
+	case err != nil:
+		m.err = fmt.Errorf("%s: %v: %s", filepath.Base(argv[0]), err, firstLine(errb.String()))
+	case first:
+		m.out = out.String()
+	case out.String() != m.out:
+		m.err = fmt.Errorf("%s printed different values in two runs", filepath.Base(argv[0]))
+	}
+	if cmd.ProcessState == nil {
+		return elapsed
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > m.maxRSS {
+		m.maxRSS = ru.Maxrss
+	}
+	return elapsed
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return ds[len(ds)/2]
+}
+
+// row formats the table row; a failure or a different output takes the
+// place of the figures.
+func row(c, x measurement) string {
+	head := "| 50 modules, 500 options, 5,000 definitions |"
+	switch {
+	case x.err != nil:
+		return fmt.Sprintf("%s Nix failed: %s | | | | | |", head, cell(x.err.Error()))
+	case c.err != nil:
+		return fmt.Sprintf("%s failed: %s | %s | | | %s | |", head, cell(c.err.Error()), ms(x.median), mib(x.maxRSS))
+	case c.out != x.out:
+		return fmt.Sprintf("%s output differs: %s | %s | | | %s | |", head, cell(firstDiff(c.out, x.out)), ms(x.median), mib(x.maxRSS))
+	}
+	return fmt.Sprintf("%s %s | %s | %.2f | %s | %s | %.2f |", head, ms(c.median), ms(x.median),
+		float64(c.median)/float64(x.median), mib(c.maxRSS), mib(x.maxRSS), float64(c.maxRSS)/float64(x.maxRSS))
+}
+
+// firstDiff shows where two outputs first differ.
+func firstDiff(a, b string) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	lo := max(0, i-20)
+	return fmt.Sprintf("at byte %d: %q vs %q", i, a[lo:min(len(a), i+20)], b[lo:min(len(b), i+20)])
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }
+
+func mib(kib int64) string { return fmt.Sprintf("%.0f MiB", float64(kib)/1024) }
+
+func cell(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	if len(s) > 100 {
+		s = s[:97] + "..."
+	}
+	return s
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+// cpuModel names the processor, from /proc/cpuinfo.
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}
+
+// loadAverage is the one-minute load average, from /proc/loadavg.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "unknown"
+}
+
+const (
+	beginMarker = "<!-- bench/modules:begin -->"
+	endMarker   = "<!-- bench/modules:end -->"
+)
+
+// writeSection replaces the text between the modules markers of path,
+// appending a section when the markers are missing, atomically.
+func writeSection(path, body string) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	text := string(old)
+	section := beginMarker + "\n" + body + endMarker
+	i, j := strings.Index(text, beginMarker), strings.Index(text, endMarker)
+	if i >= 0 && j > i {
+		text = text[:i] + section + text[j+len(endMarker):]
+	} else {
+		text = strings.TrimRight(text, "\n") + "\n\n## Module system\n\n" + section + "\n"
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".benchmarks-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(text); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
