@@ -50,7 +50,8 @@ func main() {
 // measurement is what N runs of one tool gave.
 type measurement struct {
 	median time.Duration
-	maxRSS int64 // KiB
+	cpu    time.Duration // median user+system time
+	maxRSS int64         // KiB
 	out    string
 	err    error
 }
@@ -140,13 +141,13 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	table := fmt.Sprintf(`Measured %s on %s (%d CPUs), %s; cairn %s.
 Load average (1 min) %s before, %s after; above the number of CPUs, times are noisy.
 Anchor: Nix with %s.
-Median wall time of %d runs (after one warm-up run, the two tools
-alternating) and peak RSS of %s and %s
+Median wall time and median CPU time (user+system) of %d runs (after one
+warm-up run, the two tools alternating) and peak RSS of %s and %s
 on the generated configuration (%d modules, %d options, %d definitions).
 %s
 
-| configuration | cairn time | Nix time | time ratio | cairn RSS | Nix RSS | RSS ratio |
-|---|---:|---:|---:|---:|---:|---:|
+| configuration | cairn wall | Nix wall | wall ratio | cairn CPU | Nix CPU | CPU ratio | cairn RSS | Nix RSS | RSS ratio |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 %s
 `, time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), strings.TrimSpace(string(nixVersion)),
 		strings.TrimPrefix(strings.TrimSpace(string(cairnVersion)), "cairn "), loadBefore, loadAverage(), anchorName, *n,
@@ -173,29 +174,32 @@ func agreement(c, x measurement) string {
 // one warm-up run of each (not counted); it keeps the median wall time and
 // the largest peak RSS of each.
 func measurePair(ctx context.Context, n int, dir string, env []string, a, b []string) (ma, mb measurement) {
-	var ta, tb []time.Duration
+	var ta, tb, ca, cb []time.Duration
 	for i := -1; i < n; i++ {
 		for _, side := range []struct {
 			argv  []string
 			m     *measurement
 			times *[]time.Duration
-		}{{a, &ma, &ta}, {b, &mb, &tb}} {
+			cpus  *[]time.Duration
+		}{{a, &ma, &ta, &ca}, {b, &mb, &tb, &cb}} {
 			if side.m.err != nil {
 				continue
 			}
-			d := once(ctx, dir, env, side.argv, side.m, i == -1)
+			d, cpu := once(ctx, dir, env, side.argv, side.m, i == -1)
 			if i >= 0 && side.m.err == nil {
 				*side.times = append(*side.times, d)
+				*side.cpus = append(*side.cpus, cpu)
 			}
 		}
 	}
 	ma.median, mb.median = median(ta), median(tb)
+	ma.cpu, mb.cpu = median(ca), median(cb)
 	return ma, mb
 }
 
 // once runs argv, records its output (the first time) and peak RSS in m,
-// and returns the wall time.
-func once(ctx context.Context, dir string, env, argv []string, m *measurement, first bool) time.Duration {
+// and returns the wall time and the CPU (user+system) time.
+func once(ctx context.Context, dir string, env, argv []string, m *measurement, first bool) (time.Duration, time.Duration) {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir, cmd.Env = dir, env
 	var out, errb bytes.Buffer
@@ -212,12 +216,12 @@ func once(ctx context.Context, dir string, env, argv []string, m *measurement, f
 		m.err = fmt.Errorf("%s printed different values in two runs", filepath.Base(argv[0]))
 	}
 	if cmd.ProcessState == nil {
-		return elapsed
+		return elapsed, 0
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > m.maxRSS {
 		m.maxRSS = ru.Maxrss
 	}
-	return elapsed
+	return elapsed, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -234,14 +238,15 @@ func row(c, x measurement) string {
 	head := "| 50 modules, 500 options, 5,000 definitions |"
 	switch {
 	case x.err != nil:
-		return fmt.Sprintf("%s Nix failed: %s | | | | | |", head, cell(x.err.Error()))
+		return fmt.Sprintf("%s Nix failed: %s | | | | | | | | |", head, cell(x.err.Error()))
 	case c.err != nil:
-		return fmt.Sprintf("%s failed: %s | %s | | | %s | |", head, cell(c.err.Error()), ms(x.median), mib(x.maxRSS))
+		return fmt.Sprintf("%s failed: %s | %s | | | %s | | | %s | |", head, cell(c.err.Error()), ms(x.median), ms(x.cpu), mib(x.maxRSS))
 	case c.out != x.out:
-		return fmt.Sprintf("%s output differs: %s | %s | | | %s | |", head, cell(firstDiff(c.out, x.out)), ms(x.median), mib(x.maxRSS))
+		return fmt.Sprintf("%s output differs: %s | %s | | | %s | | | %s | |", head, cell(firstDiff(c.out, x.out)), ms(x.median), ms(x.cpu), mib(x.maxRSS))
 	}
-	return fmt.Sprintf("%s %s | %s | %.2f | %s | %s | %.2f |", head, ms(c.median), ms(x.median),
-		float64(c.median)/float64(x.median), mib(c.maxRSS), mib(x.maxRSS), float64(c.maxRSS)/float64(x.maxRSS))
+	return fmt.Sprintf("%s %s | %s | %.2f | %s | %s | %.2f | %s | %s | %.2f |", head, ms(c.median), ms(x.median),
+		float64(c.median)/float64(x.median), ms(c.cpu), ms(x.cpu), float64(c.cpu)/float64(x.cpu),
+		mib(c.maxRSS), mib(x.maxRSS), float64(c.maxRSS)/float64(x.maxRSS))
 }
 
 // firstDiff shows where two outputs first differ.

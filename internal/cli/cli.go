@@ -41,6 +41,8 @@ type command struct {
 func commands() []command {
 	cmds := []command{
 		{"eval", "evaluate a Nix expression and print its value", runEval},
+		{"option", "show an option of a configuration: value, type, where declared and defined", runOption},
+		{"options", "list every option cairn declares (--json, --markdown)", runOptions},
 		{"store", "hash and serialise store objects (hash-path, dump)", runStore},
 		{"version", "print cairn's version", runVersion},
 	}

@@ -44,6 +44,7 @@ let
     showOption
     showFiles
     showDefs
+    showPositions
     unknownModule
     ;
   inherit (lib.trivial) isFunction functionArgs;
@@ -118,9 +119,21 @@ let
   filterOverrides' =
     defs:
     let
-      prioOf = def: if def.value._type or "" == "override" then def.value.priority else defaultOverridePriority;
+      prioOf =
+        def:
+        let
+          v = def.value;
+        in
+        if v._type or "" == "override" then v.priority else defaultOverridePriority;
       unwrap = def: if def.value._type or "" == "override" then def // { value = def.value.content; } else def;
-      highestPrio = b.foldl' (p: def: lib.trivial.min p (prioOf def)) 9999 defs;
+      # min inlined: this fold runs once per definition of every option.
+      highestPrio = b.foldl' (
+        p: def:
+        let
+          q = prioOf def;
+        in
+        if q < p then q else p
+      ) 9999 defs;
     in
     if length defs == 1 then
       {
@@ -385,9 +398,18 @@ let
           ''
       ) configs;
 
-      # name -> raw definitions [{ file, value }] (for options)
+      # name -> raw definitions [{ file, value, pos }] (for options); pos is
+      # where the module wrote the attribute, for error messages (null when
+      # unknown). evalOptionValue keeps it out of definitionsWithLocations.
       defsByName = lib.attrsets.zipAttrs (
-        map (c: mapAttrs (_: v: { inherit (c) file; value = v; }) c.config) checkedConfigs
+        map (
+          c:
+          mapAttrs (n: v: {
+            inherit (c) file;
+            value = v;
+            pos = b.unsafeGetAttrPos n c.config;
+          }) c.config
+        ) checkedConfigs
       );
       # name -> definitions split by pushDownProperties (for nested levels)
       subConfigsByName = b.zipAttrsWith (_: concatLists) (
@@ -577,7 +599,17 @@ let
           );
         discharged = concatMap (
           def:
-          map (v: if kindOf v == "definition" then v else { inherit (def) file; value = v; }) (
+          map (
+            v:
+            if kindOf v == "definition" then
+              v
+            else
+              {
+                inherit (def) file;
+                value = v;
+                pos = def.pos or null;
+              }
+          ) (
             b.addErrorContext "while evaluating definitions from `${def.file}':" (dischargeProperties def.value)
           )
         ) defs;
@@ -639,6 +671,7 @@ let
         optional (opt ? default) {
           file = head opt.declarations;
           value = mkOptionDefault opt.default;
+          pos = head opt.declarationPositions;
         }
         ++ defs;
       res =
@@ -649,7 +682,13 @@ let
           throw "The option `${showOption loc}' is read-only, but it's set multiple times. Definition values:${showDefs each}"
         else
           mergeDefinitions loc opt.type withDefault;
-      value = if opt ? apply then opt.apply res.mergedValue else res.mergedValue;
+      # As mergeDefinitions' error, naming where the option is declared.
+      merged =
+        if res.isDefined || opt.type.emptyValue ? value then
+          res.mergedValue
+        else
+          throw "The option `${showOption loc}' was accessed but has no value defined. Try setting the option.\nIt is declared in ${showPositions opt.declarationPositions}.";
+      value = if opt ? apply then opt.apply merged else merged;
       deprecated =
         if opt.type.deprecationMessage or null != null then
           lib.trivial.warn "The type `types.${opt.type.name}' of option `${showOption loc}' defined in ${showFiles opt.declarations} is deprecated. ${opt.type.deprecationMessage}"
@@ -662,7 +701,10 @@ let
       inherit (res.defsFinal') highestPrio;
       definitions = map (def: def.value) res.defsFinal;
       files = map (def: def.file) res.defsFinal;
-      definitionsWithLocations = res.defsFinal;
+      definitionsWithLocations = map (def: if def ? pos then b.removeAttrs def [ "pos" ] else def) res.defsFinal;
+      # cairn: where each of definitionsWithLocations was written ({ file,
+      # line, column } or null), for messages naming file:line.
+      definitionPositions = map (def: def.pos or null) res.defsFinal;
       inherit (res) isDefined;
       valueMeta = { };
       __toString = _: showOption loc;

@@ -275,8 +275,26 @@ rec {
           else
             ": " + shown;
       in
-      "\n- In `${def.file}'${suffix}"
+      "\n- In `${showDefLocation def}'${suffix}"
     ) defs;
+  # cairn: "file:line:column" of a definition when its position is known
+  # (the pos field the module system adds), else its file.
+  showDefLocation =
+    def:
+    let
+      p = def.pos or null;
+    in
+    if p == null || p.line or null == null then
+      toString def.file
+    else if toString p.file == toString def.file then
+      showPosition p
+    else
+      "${toString def.file}' at `${showPosition p}";
+  # cairn: "file:line:column" of a position from builtins.unsafeGetAttrPos.
+  showPosition =
+    p: if p.line or null == null then toString p.file else "${toString p.file}:${toString p.line}:${toString p.column}";
+  # cairn: positions as showFiles shows files.
+  showPositions = ps: concatStringsSep " and " (map (p: "`${showPosition p}'") ps);
   showOptionWithDefLocs = opt: ''
     ${showOption opt.loc}, with values defined in:
     ${lib.strings.concatMapStringsSep "\n" (f: "  - ${f}") opt.files}

@@ -519,7 +519,7 @@ func attrBuiltins() []*Primop {
 				if !ok {
 					throwf(pos, "attribute 'value' missing")
 				}
-				out = append(out, Attr{Name: name, Value: v.Value, Pos: n.Pos})
+				out = append(out, Attr{Name: name, Value: v.Value, Pos: v.Pos})
 			}
 			// The first definition of a name wins.
 			sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
@@ -558,7 +558,7 @@ func attrBuiltins() []*Primop {
 			f := a[0]
 			out := make([]Attr, len(attrs.List))
 			for i, x := range attrs.List {
-				out[i] = Attr{Name: x.Name, Pos: x.Pos, Value: &Thunk{n: &app2Node{f: f, x: mkString(x.Name), y: x.Value, pos: pos}}}
+				out[i] = Attr{Name: x.Name, Value: &Thunk{n: &app2Node{f: f, x: mkString(x.Name), y: x.Value, pos: pos}}}
 			}
 			return &Attrs{List: out}
 		}),

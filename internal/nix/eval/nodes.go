@@ -42,9 +42,9 @@ func thunkOf(n node, e *env) Value {
 			env = env.up
 		}
 		return env.vals[n.idx]
-	case *lambdaNode:
-		return &Lambda{fn: n, env: e}
 	}
+	// Everything else, lambdas included, is delayed, as in Nix (where
+	// an unevaluated function prints as <CODE>).
 	return newThunk(n, e)
 }
 

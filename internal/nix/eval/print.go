@@ -121,15 +121,9 @@ func (p *printer) child(v Value) {
 	}
 	switch fv.(type) {
 	case *Attrs, *List:
+		// The cell is the thunk when there is one, else the value.
 		if id != nil {
 			p.seen[id] = true
-		}
-		if fid := identity(fv); fid != nil {
-			if p.seen[fid] && fid != id {
-				p.b.WriteString("«repeated»")
-				return
-			}
-			p.seen[fid] = true
 		}
 	}
 	p.print(v)
@@ -182,7 +176,8 @@ func quoteAttrName(s string) string {
 }
 
 func isIdent(s string) bool {
-	if s == "" {
+	if s == "" || s == "if" {
+		// Nix 2.8 quotes "if" (and no other keyword).
 		return false
 	}
 	c := s[0]

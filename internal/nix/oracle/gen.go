@@ -91,7 +91,7 @@ func (g *generator) expr(t typ, depth int) string {
 	}
 	d := depth - 1
 	// Forms common to every type.
-	switch g.rnd.IntN(12) {
+	switch g.rnd.IntN(15) {
 	case 0:
 		return fmt.Sprintf("(if %s then %s else %s)", g.expr(tBool, d), g.expr(t, d), g.expr(t, d))
 	case 1:
@@ -117,6 +117,16 @@ func (g *generator) expr(t typ, depth int) string {
 		return fmt.Sprintf("(({ %s, %s ? %s, ... }: %s) %s)", p, q, g.leaf(tString), body, arg)
 	case 4:
 		return fmt.Sprintf("(with { w%d = %s; }; %s)", g.rnd.IntN(3), g.expr(tInt, d), g.expr(t, d))
+	case 5:
+		// An @-pattern reaching the argument through the whole set.
+		p, args := g.fresh("p"), g.fresh("args")
+		body := g.scoped(variable{p, tInt}, func() string { return g.expr(t, d) })
+		return fmt.Sprintf("((%s@{ %s, ... }: builtins.seq %s.%s %s) { %s = %s; })", args, p, args, p, body, p, g.expr(tInt, d))
+	case 6:
+		fn := []string{"seq", "deepSeq"}[g.rnd.IntN(2)]
+		return fmt.Sprintf("(builtins.%s %s %s)", fn, g.expr(g.pickType(), d), g.expr(t, d))
+	case 7:
+		return fmt.Sprintf("(builtins.tryEval %s).value", g.expr(t, d))
 	}
 	switch t {
 	case tInt:
@@ -144,6 +154,7 @@ func (g *generator) expr(t typ, depth int) string {
 				return fmt.Sprintf("(builtins.compareVersions %s %s)", g.version(), g.version())
 			},
 			func() string { return fmt.Sprintf("(-%s)", g.expr(tInt, d)) },
+			func() string { return fmt.Sprintf("(builtins.length (builtins.split \"b\" %s))", g.expr(tString, d)) },
 		)
 	case tFloat:
 		return g.pick(
@@ -182,6 +193,7 @@ func (g *generator) expr(t typ, depth int) string {
 			func() string {
 				return fmt.Sprintf("(builtins.isString %s)", g.expr(g.pickType(), d))
 			},
+			func() string { return fmt.Sprintf("(builtins.match \"a.*\" %s == null)", g.expr(tString, d)) },
 		)
 	case tString:
 		return g.pick(
@@ -205,6 +217,9 @@ func (g *generator) expr(t typ, depth int) string {
 				return fmt.Sprintf("(builtins.hashString \"sha256\" %s)", g.expr(tString, d))
 			},
 			func() string { return fmt.Sprintf("''\n  x ${%s}\n    y''", g.expr(tString, d)) },
+			func() string {
+				return fmt.Sprintf("(builtins.concatStringsSep \"|\" (builtins.filter builtins.isString (builtins.split \"(a)|b\" %s)))", g.expr(tString, d))
+			},
 		)
 	case tList:
 		return g.pick(
@@ -241,6 +256,9 @@ func (g *generator) expr(t typ, depth int) string {
 			func() string {
 				return fmt.Sprintf("(builtins.attrValues (builtins.removeAttrs %s [ \"b\" \"l\" ]))", g.expr(tAttrs, d))
 			},
+			func() string {
+				return fmt.Sprintf("(builtins.partition (e: e > %s) %s).right", g.expr(tInt, d), g.expr(tList, d))
+			},
 		)
 	case tAttrs:
 		return g.pick(
@@ -263,6 +281,7 @@ func (g *generator) expr(t typ, depth int) string {
 			func() string {
 				return fmt.Sprintf("(builtins.intersectAttrs { a = null; b = null; l = null; } (%s // { z = 0; }))", g.expr(tAttrs, d))
 			},
+			func() string { return fmt.Sprintf("(builtins.fromJSON (builtins.toJSON %s))", g.expr(tAttrs, d)) },
 		)
 	}
 	panic(fmt.Sprintf("oracle: generator has no form for type %d", t))

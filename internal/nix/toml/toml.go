@@ -269,11 +269,14 @@ func (p *parser) key() []string {
 
 // descend walks from t through the tables named by path, creating the
 // missing ones; dotted says the path is a dotted key of a key/value pair.
-func (p *parser) descend(t *table, path []string, dotted bool) *table {
+// Tables that an [[array]] header creates on its way count as defined by
+// a header, as in Nix 2.8's TOML library ("[[a.b]]" then "[a]" fails).
+func (p *parser) descend(t *table, path []string, dotted, arrayHeader bool) *table {
 	for _, k := range path {
 		switch x := t.m[k].(type) {
 		case nil:
 			n := newTable()
+			n.header = arrayHeader
 			t.m[k] = n
 			t = n
 		case *table:
@@ -303,7 +306,7 @@ func (p *parser) tableHeader() {
 		p.fail("expected ']' after a table name")
 	}
 	p.pos++
-	parent := p.descend(p.root, path[:len(path)-1], false)
+	parent := p.descend(p.root, path[:len(path)-1], false, false)
 	last := path[len(path)-1]
 	switch x := parent.m[last].(type) {
 	case nil:
@@ -329,7 +332,7 @@ func (p *parser) arrayTableHeader() {
 		p.fail("expected ']]' after an array of tables name")
 	}
 	p.pos += 2
-	parent := p.descend(p.root, path[:len(path)-1], false)
+	parent := p.descend(p.root, path[:len(path)-1], false, true)
 	last := path[len(path)-1]
 	t := newTable()
 	t.header = true
@@ -356,7 +359,7 @@ func (p *parser) keyValue(t *table) {
 	p.pos++
 	p.skipWS()
 	v := p.value(0)
-	parent := p.descend(t, path[:len(path)-1], true)
+	parent := p.descend(t, path[:len(path)-1], true, false)
 	last := path[len(path)-1]
 	if _, exists := parent.m[last]; exists {
 		p.fail("key %q is defined twice", strings.Join(path, "."))
@@ -470,7 +473,7 @@ func (p *parser) keyValueInline(t *table, depth int) {
 	p.pos++
 	p.skipWS()
 	v := p.value(depth + 1)
-	parent := p.descend(t, path[:len(path)-1], true)
+	parent := p.descend(t, path[:len(path)-1], true, false)
 	last := path[len(path)-1]
 	if _, exists := parent.m[last]; exists {
 		p.fail("key %q is defined twice", strings.Join(path, "."))

@@ -208,6 +208,8 @@ func TestParse(t *testing.T) {
 		{"a = 1\nb.c = 'x'\n", `{ a = 1; b = { c = "x"; }; }`},
 		{"a.b = 1\n[a]\nc = 2", `{ a = { b = 1; c = 2; }; }`},
 		{"[[a]]\nb = 1\n[a.c]\nd = 1", `{ a = [ { b = 1; c = { d = 1; }; } ]; }`},
+		{"[a.b]\n[[a.c]]\n[a]", `{ a = { b = { }; c = [ { } ]; }; }`},
+		{"[a]\nb.c = 1\n[a.b]\nd = 2", `{ a = { b = { c = 1; d = 2; }; }; }`},
 		{"a = [1, \"a\", [true], {x = 1.5}]", `{ a = [ 1 "a" [ true ] { x = 1.5; } ]; }`},
 		{"a = 9223372036854775808\nb = -9223372036854775809\nc = 0xFFFFFFFFFFFFFFFF", `{ a = 9223372036854775807; b = -9223372036854775808; c = 9223372036854775807; }`},
 		{"a = 1e400\nb = 1e-400\nc = -1e400", `{ a = 1.79769e+308; b = 0; c = -1.79769e+308; }`},
@@ -252,6 +254,8 @@ func TestParseErrors(t *testing.T) {
 		{"a = \"\\uD800\"", `line 1, column 6: escape is not a Unicode scalar value`},
 		{"a = 1979-13-01", `line 1, column 5: invalid value "1979-13-01"`},
 		{"a = \xff", `line 1, column 5: invalid UTF-8`},
+		{"[[a.b]]\n[a]", `line 2, column 4: table "a" is defined twice`},
+		{"[a.b]\n[[a.c.d]]\n[a.c]", `line 3, column 6: table "a.c" is defined twice`},
 	} {
 		_, err := Parse(c.src)
 		if err == nil || err.Error() != c.want {

@@ -1,0 +1,247 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"cairn.dev/cairn/internal/module"
+	"cairn.dev/cairn/internal/nix/token"
+)
+
+const optionUsage = `usage: cairn option -c FILE [NAME]
+
+Evaluates the configuration module FILE with cairn's own modules and
+prints the option NAME as nixos-option does: its value, default, type,
+description, and where it is declared and defined (file:line). When NAME
+is a set of options (or missing), prints the names it contains.
+`
+
+// optionInfo is what the query expression returns about one name.
+type optionInfo struct {
+	Kind         string   `json:"kind"` // "option", "set" or "missing"
+	Names        []string `json:"names"`
+	Value        *string  `json:"value"`
+	Default      *string  `json:"default"`
+	Type         string   `json:"type"`
+	Description  *string  `json:"description"`
+	ReadOnly     bool     `json:"readOnly"`
+	Declarations []string `json:"declarations"`
+	Definitions  []string `json:"definitions"`
+}
+
+func runOption(ctx context.Context, env *Env, args []string) int {
+	var file, name string
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "-h" || a == "--help":
+			fmt.Fprint(env.Stdout, optionUsage)
+			return exitOK
+		case a == "-c" || a == "--config":
+			if i+1 >= len(args) {
+				fmt.Fprintf(env.Stderr, "error: flag '%s' requires an argument\n%s", a, optionUsage)
+				return exitUsage
+			}
+			i++
+			file = args[i]
+		case strings.HasPrefix(a, "-"):
+			fmt.Fprintf(env.Stderr, "error: unrecognised flag '%s'\n%s", a, optionUsage)
+			return exitUsage
+		case name == "":
+			name = a
+		default:
+			fmt.Fprintf(env.Stderr, "error: unexpected argument '%s'\n%s", a, optionUsage)
+			return exitUsage
+		}
+	}
+	if file == "" {
+		fmt.Fprintf(env.Stderr, "error: no configuration given (-c FILE)\n%s", optionUsage)
+		return exitUsage
+	}
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(env.Dir, file)
+	}
+	var path []string
+	if name != "" {
+		path = strings.Split(name, ".")
+	}
+	src := fmt.Sprintf(optionQuery, modulesExpr([]string{file}), nixList(path))
+	var info optionInfo
+	fset := token.NewFileSet()
+	if err := evalJSON(ctx, env, fset, src, &info); err != nil {
+		printError(env, fset, err, false)
+		return exitFailure
+	}
+	switch info.Kind {
+	case "missing":
+		msg := fmt.Sprintf("error: the option `%s' does not exist", name)
+		if close := closest(path[len(path)-1], info.Names); len(close) > 0 {
+			quoted := make([]string, len(close))
+			for i, c := range close {
+				quoted[i] = "`" + strings.Join(append(append([]string(nil), path[:len(path)-1]...), c), ".") + "'"
+			}
+			msg += "; did you mean " + strings.Join(quoted, " or ") + "?"
+		}
+		fmt.Fprintln(env.Stderr, msg)
+		return exitFailure
+	case "set":
+		if name != "" {
+			fmt.Fprintf(env.Stdout, "This attribute set contains:\n")
+		}
+		for _, n := range info.Names {
+			fmt.Fprintln(env.Stdout, n)
+		}
+		return exitOK
+	}
+	w := env.Stdout
+	section := func(title, body string) { fmt.Fprintf(w, "%s:\n%s\n\n", title, body) }
+	if info.Value != nil {
+		section("Value", *info.Value)
+	} else {
+		section("Value", "(not defined)")
+	}
+	if info.Default != nil {
+		section("Default", *info.Default)
+	}
+	section("Type", info.Type)
+	if info.Description != nil {
+		section("Description", strings.TrimRight(*info.Description, "\n"))
+	}
+	if info.ReadOnly {
+		section("Read-only", "yes")
+	}
+	section("Declared in", "  "+strings.Join(info.Declarations, "\n  "))
+	if len(info.Definitions) > 0 {
+		fmt.Fprintf(w, "Defined in:\n  %s\n", strings.Join(info.Definitions, "\n  "))
+	} else {
+		fmt.Fprintf(w, "Defined in:\n  (nowhere)\n")
+	}
+	return exitOK
+}
+
+// optionQuery is the expression `cairn option` evaluates: %s are the
+// module list and the option path, as Nix lists.
+const optionQuery = `let
+  lib = import <cairn/lib>;
+  eval = lib.evalModules { modules = %s; };
+  path = %s;
+  found = lib.attrByPath path null eval.options;
+  names = set: builtins.filter (n: n != "_module") (builtins.attrNames set);
+  pretty = lib.generators.toPretty { multiline = true; };
+  text = v: if v ? _type && v ? text then v.text else pretty v;
+in
+if found == null then
+  { kind = "missing"; names = names (lib.attrByPath (lib.init path) { } eval.options); }
+else if !lib.isOption found then
+  { kind = "set"; names = names found; }
+else
+  {
+    kind = "option";
+    value = if found.isDefined then pretty found.value else null;
+    default =
+      if found ? defaultText then text found.defaultText
+      else if found ? default then pretty found.default
+      else null;
+    type = found.type.description or "unspecified";
+    description = found.description or null;
+    readOnly = found.readOnly or false;
+    declarations = map lib.options.showPosition found.declarationPositions;
+    definitions = lib.lists.zipListsWith (d: p: lib.options.showDefLocation (d // { pos = p; }))
+      found.definitionsWithLocations found.definitionPositions;
+  }
+`
+
+// modulesExpr is the Nix list of the configuration files given and cairn's
+// own modules.
+func modulesExpr(files []string) string {
+	var items []string
+	for _, f := range files {
+		items = append(items, "(/. + "+nixString(f)+")")
+	}
+	for _, m := range module.Modules() {
+		items = append(items, "(/. + "+nixString(m)+")")
+	}
+	return "[ " + strings.Join(items, " ") + " ]"
+}
+
+func nixList(xs []string) string {
+	var b strings.Builder
+	b.WriteString("[")
+	for _, x := range xs {
+		b.WriteString(" " + nixString(x))
+	}
+	b.WriteString(" ]")
+	return b.String()
+}
+
+// nixString quotes s as a Nix string literal.
+func nixString(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "${", `\${`, "\n", `\n`, "\r", `\r`, "\t", `\t`)
+	return `"` + r.Replace(s) + `"`
+}
+
+// evalJSON evaluates src (in env.Dir) strictly and decodes its JSON form
+// into v.
+func evalJSON(ctx context.Context, env *Env, fset *token.FileSet, src string, v any) error {
+	ev := newEvaluator(ctx, env, fset, &evalFlags{storeDir: "/nix/store"})
+	val, err := ev.EvalString(src, env.Dir)
+	if err != nil {
+		return err
+	}
+	if err := ev.ForceDeep(val); err != nil {
+		return err
+	}
+	out, err := ev.PrintJSON(val)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		return fmt.Errorf("decoding the option query's result: %w", err)
+	}
+	return nil
+}
+
+// closest returns the names within a small edit distance of want, nearest
+// first (at most three), as the module system's "did you mean" does.
+func closest(want string, names []string) []string {
+	limit := max(2, len(want)/2)
+	type cand struct {
+		name string
+		d    int
+	}
+	var cs []cand
+	for _, n := range names {
+		if d := levenshtein(want, n); d <= limit {
+			cs = append(cs, cand{n, d})
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
+	var out []string
+	for i := 0; i < len(cs) && i < 3; i++ {
+		out = append(out, cs[i].name)
+	}
+	return out
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
