@@ -47,6 +47,9 @@ demo: deps build
 	@echo
 	@echo '$$ cairn eval --strict examples/hello.nix'
 	@$(BIN) eval --strict examples/hello.nix
+	@if [ "$$($(BIN) eval --strict examples/hello.nix)" = "$$(nix-instantiate --eval --strict --readonly-mode examples/hello.nix)" ]; \
+	then echo '(byte for byte what nix-instantiate --eval --strict prints)'; \
+	else echo 'cairn and nix-instantiate differ on examples/hello.nix' >&2; exit 1; fi
 	@echo
 	@echo '$$ cairn eval -A motd examples/hello.nix'
 	@$(BIN) eval -A motd examples/hello.nix

@@ -56,10 +56,14 @@ func environ(spec *Spec, hostEnv func(string) string) ([]string, map[string][]by
 	env["NIX_LOG_FD"] = "2"
 	env["TERM"] = "xterm-256color"
 
-	list := make([]string, 0, len(env))
-	for k, v := range env {
-		list = append(list, k+"="+v)
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
 	}
-	sort.Strings(list)
+	sort.Strings(keys)
+	list := make([]string, len(keys))
+	for i, k := range keys {
+		list[i] = k + "=" + env[k]
+	}
 	return list, files
 }

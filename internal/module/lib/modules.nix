@@ -82,7 +82,8 @@ let
   # Split a config value into property-free attribute sets: mkMerge is
   # flattened and mkIf/mkOverride move onto each attribute, so that the
   # names a module defines are known without evaluating any condition.
-  pushDownProperties =
+  pushDownProperties = b.__cairnPushDownProperties or pushDownProperties';
+  pushDownProperties' =
     cfg:
     let
       k = cfg._type or "";
@@ -531,6 +532,32 @@ let
   # declared several times; their types are merged through their functors.
   mergeOptionDecls =
     loc: opts:
+    # One declaration (nearly every option): the fold below would give
+    # this, without the checks that need two.
+    if length opts == 1 then
+      let
+        opt = head opts;
+        subModules = opt.options.type.getSubModules or null;
+      in
+      opt.options
+      // {
+        inherit loc;
+        declarations = [ opt._file ];
+        declarationPositions = [
+          (
+            if opt.pos or null != null then
+              opt.pos
+            else
+              {
+                file = opt._file;
+                line = null;
+                column = null;
+              }
+          )
+        ];
+        options = if subModules != null then map (setDefaultModuleLocation opt._file) subModules else [ ];
+      }
+    else
     b.foldl' (
       acc: opt:
       let
@@ -589,7 +616,12 @@ let
 
   # Resolve the definitions of one value of `type` at `loc`.
   mergeDefinitions = loc: type: defs: rec {
+    # cairn's evaluator does this in Go (the same semantics); the Nix code
+    # is the reference and what real Nix runs.
     defsFinal' =
+      if b ? __cairnDefinitions then
+        b.__cairnDefinitions defs
+      else
       let
         single = head defs;
         plainSingle =

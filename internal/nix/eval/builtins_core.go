@@ -62,7 +62,7 @@ func coreBuiltins() []*Primop {
 				defer func() {
 					if r := recover(); r != nil {
 						if e, isErr := r.(*Error); isErr && e.Catchable() {
-							ev.unwind(depth, busy)
+							ev.unwind(depth, busy, e)
 							ok = false
 							return
 						}

@@ -190,6 +190,9 @@ func (ev *Evaluator) derivationStrict(attrs *Attrs, pos token.Pos) Value {
 				}
 				jsonAttrs = append(jsonAttrs, *at)
 				switch at.Name {
+				case "allowedReferences", "allowedRequisites", "disallowedReferences", "disallowedRequisites", "maxSize", "maxClosureSize":
+					ev.warnAt(at.Pos, "while evaluating derivation '"+drvName+"'",
+						fmt.Sprintf("'structuredAttrs' disables the effect of the derivation attribute '%s'; use 'outputChecks.<output>.%s' instead", at.Name, at.Name))
 				case "builder", "system", "outputHash", "outputHashAlgo", "outputHashMode":
 					str := ev.forceString(at.Value, at.Pos)
 					ctx = ctx.Merge(str.Ctx)

@@ -30,7 +30,8 @@ type Options struct {
 	System string
 	// Trace records a call trace in errors (--show-trace).
 	Trace bool
-	// ExtraSearchPath entries (prefix=path) are searched after the others.
+	// ExtraSearchPath entries (prefix=path) are searched after the others
+	// and are not part of builtins.nixPath (cairn's own files).
 	ExtraSearchPath []string
 	// Mounts are virtual read-only folders by absolute path (cairn's own
 	// Nix files embedded in the binary).
@@ -117,7 +118,7 @@ func (ev *Evaluator) catch(f func()) (err error) {
 					panic(r)
 				}
 			}
-			ev.unwind(depth, busy)
+			ev.unwind(depth, busy, nil)
 			err = e
 		}
 	}()
@@ -127,13 +128,19 @@ func (ev *Evaluator) catch(f func()) (err error) {
 
 type stackError string
 
-// unwind restores the evaluator after an error was caught: thunks that were
-// being evaluated become pending again.
-func (ev *Evaluator) unwind(depth, busy int) {
+// unwind restores the evaluator after an error was caught. Thunks that
+// were being evaluated remember a catchable error (memo), so that forcing
+// them again throws it again without evaluating twice, as Nix does since
+// 2.34; otherwise they become pending again.
+func (ev *Evaluator) unwind(depth, busy int, memo *Error) {
 	ev.depth = depth
 	for _, t := range ev.busy[busy:] {
 		if t.state == thunkBusy {
-			t.state = thunkPending
+			if memo != nil {
+				t.state, t.v = thunkFailed, memo
+			} else {
+				t.state = thunkPending
+			}
 		}
 	}
 	ev.busy = ev.busy[:busy]
@@ -207,6 +214,10 @@ func (ev *Evaluator) forceThunk(t *Thunk, pos token.Pos) Value {
 		return t.v
 	case thunkBusy:
 		throwf(pos, "infinite recursion encountered")
+	case thunkFailed:
+		e := *t.v.(*Error)
+		e.Trace = append([]Frame(nil), e.Trace...)
+		panic(&e)
 	}
 	t.state = thunkBusy
 	ev.busy = append(ev.busy, t)

@@ -172,7 +172,11 @@ func (ev *Evaluator) searchPathEntries() [][2]string {
 	if np := ev.opts.Getenv("NIX_PATH"); np != "" {
 		raw = append(raw, splitNixPath(np)...)
 	}
-	raw = append(raw, ev.opts.ExtraSearchPath...)
+	return ev.parseSearchPath(raw)
+}
+
+// parseSearchPath splits prefix=path entries, resolving relative paths.
+func (ev *Evaluator) parseSearchPath(raw []string) [][2]string {
 	var out [][2]string
 	for _, r := range raw {
 		prefix, p := "", r
@@ -248,6 +252,23 @@ func (ev *Evaluator) findFile(list *List, name string, pos token.Pos) Value {
 			continue
 		}
 		if strings.Contains(cand, "://") {
+			continue
+		}
+		if ev.pathExists(cand) {
+			return Path(canonPath(cand))
+		}
+	}
+	// Built-in entries come last and stay out of __nixPath, so that the
+	// search path a user sees is the one they configured.
+	for _, e := range ev.parseSearchPath(ev.opts.ExtraSearchPath) {
+		prefix, base := e[0], e[1]
+		var cand string
+		switch {
+		case name == prefix:
+			cand = base
+		case strings.HasPrefix(name, prefix+"/"):
+			cand = path.Join(base, name[len(prefix)+1:])
+		default:
 			continue
 		}
 		if ev.pathExists(cand) {

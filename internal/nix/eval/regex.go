@@ -71,11 +71,14 @@ func (c *regexCache) get(pattern string) (*nixRegex, error) {
 // and translates it.
 func compileNixRegex(pattern string) (*nixRegex, error) {
 	p := &ereParser{src: pattern}
-	var b strings.Builder
-	if err := p.parse(&b); err != nil {
+	tree, err := p.parse()
+	if err != nil {
 		return nil, err
 	}
+	var b strings.Builder
+	goSyntax(&b, tree)
 	re := &nixRegex{pattern: pattern, goSrc: b.String(), ngroups: p.groups}
+	re.nfa = buildNFA(tree, p.groups)
 	// Compile the plain variant now so that Go's own limits surface as an
 	// error of the builtin, not later.
 	if _, err := re.prog(reSearch); err != nil {
@@ -241,14 +244,40 @@ func (re *nixRegex) findAll(s string) []regexMatch {
 	return out
 }
 
-// ereParser parses libstdc++'s POSIX extended grammar and writes the Go
-// translation.
+// ereParser parses libstdc++'s POSIX extended grammar into a syntax tree.
 type ereParser struct {
 	src    string
 	pos    int
 	groups int
 	depth  int
 }
+
+// reNode is a node of a parsed expression.
+type reNode interface{}
+
+type (
+	// reSet matches one byte of a set (a literal, ".", a bracket).
+	reSet struct{ set byteSet }
+	// reBOL and reEOL are "^" and "$".
+	reBOL struct{}
+	reEOL struct{}
+	// reGroup is a capturing group; index counts from 1.
+	reGroup struct {
+		index int
+		sub   reNode
+	}
+	reConcat struct{ subs []reNode }
+	// reAlt tries its alternatives left to right.
+	reAlt struct{ subs []reNode }
+	// reRepeat is sub{min,max} (max -1: unbounded); op is the operator
+	// as written ('*', '+', '?' or '{'), which libstdc++ compiles
+	// differently.
+	reRepeat struct {
+		sub      reNode
+		min, max int
+		op       byte
+	}
+)
 
 func (p *ereParser) errorf() error {
 	return fmt.Errorf("invalid regular expression")
@@ -260,161 +289,169 @@ func (p *ereParser) eof() bool { return p.pos >= len(p.src) }
 // (libstdc++'s _M_extended_spec_char); a backslash makes them literal.
 const ereSpecial = ".[\\()*+?{|^$"
 
-func (p *ereParser) parse(b *strings.Builder) error {
-	if err := p.disjunction(b); err != nil {
-		return err
+func (p *ereParser) parse() (reNode, error) {
+	n, err := p.disjunction()
+	if err != nil {
+		return nil, err
 	}
 	if !p.eof() {
 		// A ")" without "(", or a repetition with nothing to repeat.
-		return p.errorf()
+		return nil, p.errorf()
 	}
-	return nil
+	return n, nil
 }
 
-func (p *ereParser) disjunction(b *strings.Builder) error {
+func (p *ereParser) disjunction() (reNode, error) {
 	p.depth++
 	defer func() { p.depth-- }()
 	if p.depth > 1000 {
-		return p.errorf()
+		return nil, p.errorf()
 	}
+	var alts []reNode
 	for {
-		if err := p.alternative(b); err != nil {
-			return err
+		a, err := p.alternative()
+		if err != nil {
+			return nil, err
 		}
+		alts = append(alts, a)
 		if p.eof() || p.src[p.pos] != '|' {
-			return nil
+			break
 		}
 		p.pos++
-		b.WriteByte('|')
 	}
+	if len(alts) == 1 {
+		return alts[0], nil
+	}
+	return &reAlt{subs: alts}, nil
 }
 
-func (p *ereParser) alternative(b *strings.Builder) error {
+func (p *ereParser) alternative() (reNode, error) {
+	c := &reConcat{}
 	for !p.eof() {
-		c := p.src[p.pos]
-		switch c {
+		switch p.src[p.pos] {
 		case '|', ')':
-			return nil
+			return c, nil
 		case '^':
 			p.pos++
-			b.WriteString(bolMarker)
+			c.subs = append(c.subs, reBOL{})
 			continue
 		case '$':
 			p.pos++
-			b.WriteString(`\z`)
+			c.subs = append(c.subs, reEOL{})
 			continue
 		}
-		var atom strings.Builder
-		ok, err := p.atom(&atom)
+		atom, ok, err := p.atom()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !ok {
-			return nil // a repetition with nothing before it: parse fails
+			return c, nil // a repetition with nothing before it: parse fails
 		}
-		unit := atom.String()
-		for n := 0; ; n++ {
-			q, ok, err := p.quantifier()
+		for {
+			r, ok, err := p.quantifier()
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if !ok {
 				break
 			}
-			if n > 0 {
-				// Go reads "a+?" as lazy and rejects "a**"; POSIX
-				// repeats the repetition.
-				unit = "(?:" + unit + ")"
-			}
-			unit += q
+			r.sub = atom
+			atom = r
 		}
-		b.WriteString(unit)
+		c.subs = append(c.subs, atom)
 	}
-	return nil
+	return c, nil
 }
 
 // atom parses one atom; ok is false when the next token cannot start one.
-func (p *ereParser) atom(b *strings.Builder) (bool, error) {
+func (p *ereParser) atom() (reNode, bool, error) {
 	c := p.src[p.pos]
 	switch c {
 	case '*', '+', '?', '{':
-		return false, nil
+		return nil, false, nil
 	case '.':
 		p.pos++
-		b.WriteString(`[^\x00]`)
-		return true, nil
+		n := &reSet{}
+		n.set.addRange(1, 255)
+		return n, true, nil
 	case '\\':
 		p.pos++
 		if p.eof() {
-			return false, p.errorf()
+			return nil, false, p.errorf()
 		}
 		e := p.src[p.pos]
 		if e == 0 || !strings.ContainsRune(ereSpecial, rune(e)) {
-			return false, p.errorf()
+			return nil, false, p.errorf()
 		}
 		p.pos++
-		writeLiteral(b, e)
-		return true, nil
+		n := &reSet{}
+		n.set.add(e)
+		return n, true, nil
 	case '(':
 		p.pos++
 		p.groups++
-		b.WriteByte('(')
-		if err := p.disjunction(b); err != nil {
-			return false, err
+		g := &reGroup{index: p.groups}
+		sub, err := p.disjunction()
+		if err != nil {
+			return nil, false, err
 		}
 		if p.eof() || p.src[p.pos] != ')' {
-			return false, p.errorf()
+			return nil, false, p.errorf()
 		}
 		p.pos++
-		b.WriteByte(')')
-		return true, nil
+		g.sub = sub
+		return g, true, nil
 	case '[':
 		p.pos++
-		return true, p.bracket(b)
+		n := &reSet{}
+		return n, true, p.bracket(&n.set)
 	}
 	p.pos++
-	writeLiteral(b, c)
-	return true, nil
+	n := &reSet{}
+	n.set.add(c)
+	return n, true, nil
 }
 
-func writeLiteral(b *strings.Builder, c byte) {
-	fmt.Fprintf(b, `\x{%x}`, c)
-}
-
-// quantifier parses *, +, ? or {m}, {m,}, {m,n} and returns its Go form.
-func (p *ereParser) quantifier() (string, bool, error) {
+// quantifier parses *, +, ? or {m}, {m,}, {m,n}.
+func (p *ereParser) quantifier() (*reRepeat, bool, error) {
 	if p.eof() {
-		return "", false, nil
+		return nil, false, nil
 	}
 	switch c := p.src[p.pos]; c {
-	case '*', '+', '?':
+	case '*':
 		p.pos++
-		return string(c), true, nil
+		return &reRepeat{min: 0, max: -1, op: c}, true, nil
+	case '+':
+		p.pos++
+		return &reRepeat{min: 1, max: -1, op: c}, true, nil
+	case '?':
+		p.pos++
+		return &reRepeat{min: 0, max: 1, op: c}, true, nil
 	case '{':
 	default:
-		return "", false, nil
+		return nil, false, nil
 	}
 	p.pos++
 	lo, ok := p.number()
 	if !ok {
-		return "", false, p.errorf()
+		return nil, false, p.errorf()
 	}
-	q := "{" + strconv.Itoa(lo)
+	r := &reRepeat{min: lo, max: lo, op: '{'}
 	if !p.eof() && p.src[p.pos] == ',' {
 		p.pos++
-		q += ","
+		r.max = -1
 		if hi, ok := p.number(); ok {
 			if hi < lo {
-				return "", false, p.errorf()
+				return nil, false, p.errorf()
 			}
-			q += strconv.Itoa(hi)
+			r.max = hi
 		}
 	}
 	if p.eof() || p.src[p.pos] != '}' {
-		return "", false, p.errorf()
+		return nil, false, p.errorf()
 	}
 	p.pos++
-	return q + "}", true, nil
+	return r, true, nil
 }
 
 func (p *ereParser) number() (int, bool) {
@@ -431,6 +468,53 @@ func (p *ereParser) number() (int, bool) {
 		return 100001, true
 	}
 	return n, true
+}
+
+// goSyntax writes n in Go's regexp syntax over Latin-1 runes.
+func goSyntax(b *strings.Builder, n reNode) {
+	switch n := n.(type) {
+	case *reSet:
+		writeSet(b, &n.set, false)
+	case reBOL:
+		b.WriteString(bolMarker)
+	case reEOL:
+		b.WriteString(`\z`)
+	case *reGroup:
+		b.WriteByte('(')
+		goSyntax(b, n.sub)
+		b.WriteByte(')')
+	case *reConcat:
+		for _, s := range n.subs {
+			goSyntax(b, s)
+		}
+	case *reAlt:
+		for i, s := range n.subs {
+			if i > 0 {
+				b.WriteByte('|')
+			}
+			goSyntax(b, s)
+		}
+	case *reRepeat:
+		// Go reads "a+?" as lazy and rejects "a**": POSIX repeats the
+		// repetition, so the operand is always a group of its own.
+		b.WriteString("(?:")
+		goSyntax(b, n.sub)
+		b.WriteByte(')')
+		switch {
+		case n.min == 0 && n.max == -1:
+			b.WriteByte('*')
+		case n.min == 1 && n.max == -1:
+			b.WriteByte('+')
+		case n.min == 0 && n.max == 1:
+			b.WriteByte('?')
+		case n.max == -1:
+			fmt.Fprintf(b, "{%d,}", n.min)
+		case n.min == n.max:
+			fmt.Fprintf(b, "{%d}", n.min)
+		default:
+			fmt.Fprintf(b, "{%d,%d}", n.min, n.max)
+		}
+	}
 }
 
 // byteSet is a set of bytes.
@@ -489,14 +573,21 @@ func isAlpha(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= '
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // bracket parses a bracket expression after its "[" (libstdc++'s
-// _M_insert_bracket_matcher and _M_expression_term).
-func (p *ereParser) bracket(b *strings.Builder) error {
+// _M_insert_bracket_matcher and _M_expression_term) into out.
+func (p *ereParser) bracket(out *byteSet) error {
 	neg := false
 	if !p.eof() && p.src[p.pos] == '^' {
 		neg = true
 		p.pos++
 	}
 	var set byteSet
+	done := func() {
+		for c := 0; c < 256; c++ {
+			if set.has(byte(c)) != neg {
+				out.add(byte(c))
+			}
+		}
+	}
 	// last is the pending single character (-1: none) that may start a
 	// range; lastClass says the previous term was a class.
 	last, lastClass := -1, false
@@ -527,7 +618,7 @@ func (p *ereParser) bracket(b *strings.Builder) error {
 			if last >= 0 {
 				set.add(byte(last))
 			}
-			writeSet(b, &set, neg)
+			done()
 			return nil
 		case btChar:
 			push(val[0])
@@ -561,7 +652,7 @@ func (p *ereParser) bracket(b *strings.Builder) error {
 				if last >= 0 {
 					set.add(byte(last))
 				}
-				writeSet(b, &set, neg)
+				done()
 				return nil
 			case lastClass:
 				return p.errorf()

@@ -217,6 +217,7 @@ const (
 	thunkPending = iota
 	thunkBusy
 	thunkDone
+	thunkFailed // evaluation threw a catchable error, kept in v
 )
 
 // newThunk delays the evaluation of n in env.

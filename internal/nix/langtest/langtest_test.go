@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -243,7 +244,7 @@ func loadCases(dir string) ([]testCase, error) {
 				// A flags file that names --eval replaces the defaults;
 				// otherwise its flags come in addition to them.
 				args = args[:0]
-				if !contains(flags, "--eval") {
+				if !slices.Contains(flags, "--eval") {
 					args = append(args, "--strict", "--show-trace")
 				}
 				for _, f := range flags {
@@ -264,15 +265,6 @@ func loadCases(dir string) ([]testCase, error) {
 		cases = append(cases, c)
 	}
 	return cases, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // runCase runs every step of c and judges the outputs.

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -58,6 +59,11 @@ func (e Exec) Run(ctx context.Context, inv Invocation) Result {
 	cmd.Dir = inv.Dir
 	cmd.Env = environ(inv.Env, e.Path)
 	cmd.Stdin = strings.NewReader(inv.Stdin)
+	// On the deadline, kill the whole process group: a child left behind
+	// would hold the pipes open.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -19,15 +19,26 @@ func (p *parser) parseBinds(attrs *ast.Attrs, closing scanner.Token, expecting s
 		case scanner.INHERIT:
 			p.parseInherit(attrs)
 		case scanner.ID, scanner.OR_KW, scanner.QUOTE, scanner.DOLLAR_CURLY:
+			// The path lives on p.paths, a stack shared by nested
+			// bindings, until addAttr has used it (it keeps no reference).
 			pathStart := p.tok.start
-			path := p.parseAttrPath()
+			base := len(p.paths)
+			for {
+				a := p.parseAttr()
+				p.paths = append(p.paths, a)
+				if p.tok.t != scanner.DOT {
+					break
+				}
+				p.next()
+			}
 			if p.tok.t != scanner.ASSIGN {
 				p.unexpected("'.' or '='")
 			}
 			p.next()
 			value := p.parseExpr()
 			p.expect(scanner.SEMI, "';'")
-			p.addAttr(attrs, path, p.pos(pathStart), value)
+			p.addAttr(attrs, p.paths[base:], p.pos(pathStart), value)
+			p.paths = p.paths[:base]
 		default:
 			p.unexpected(expecting)
 		}

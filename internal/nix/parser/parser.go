@@ -82,6 +82,8 @@ type parser struct {
 
 	prevEnd int // end offset of the token before tok
 
+	paths []ast.AttrName // attribute paths of bindings being parsed
+
 	depth int
 	index map[*ast.Attrs]map[string]int // name -> index into Attrs.Attrs, for large sets
 }
