@@ -289,7 +289,7 @@ func runParse(env *Env, f *evalFlags, fset *token.FileSet) int {
 		srcs = append(srcs, struct{ name, dir, src string }{p, filepath.Dir(p), string(b)})
 	}
 	for _, s := range srcs {
-		e, err := parser.ParseFile(fset, s.name, []byte(s.src), parser.Config{BaseDir: s.dir, HomeDir: env.Getenv("HOME")})
+		e, err := parser.ParseFile(fset, s.name, []byte(s.src), parser.Config{BaseDir: s.dir, HomeDir: env.Getenv("HOME"), Globals: parser.NixGlobals})
 		if err != nil {
 			printError(env, fset, err, false)
 			return exitFailure

@@ -2,8 +2,8 @@ package sandbox
 
 import (
 	"debug/elf"
-	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,11 +25,38 @@ func DefaultPaths() (map[string]string, error) {
 // has no cache (DT_RPATH, DT_RUNPATH, then the system directories), and so
 // on for each of those. The map is target -> source as in Spec.Paths.
 func Closure(programs ...string) (map[string]string, error) {
+	type item struct {
+		path string   // a path, or a library name to look for in dirs
+		dirs []string // where to look, for a library name
+	}
 	paths := map[string]string{}
-	queue := append([]string(nil), programs...)
+	loaded := map[string]bool{} // sonames and base names of what is in paths
+	var queue []item
+	for _, p := range programs {
+		queue = append(queue, item{path: p})
+	}
 	for len(queue) > 0 {
-		p := queue[0]
+		it := queue[0]
 		queue = queue[1:]
+		p := it.path
+		if it.dirs != nil {
+			// The loader takes a library whose soname is loaded already
+			// (the interpreter, for libc's DT_NEEDED) as found.
+			if loaded[p] {
+				continue
+			}
+			found := ""
+			for _, d := range it.dirs {
+				if cand := filepath.Join(d, p); isELF(cand) {
+					found = cand
+					break
+				}
+			}
+			if found == "" {
+				return nil, fmt.Errorf("sandbox paths: library %s not found in %s", p, strings.Join(it.dirs, ":"))
+			}
+			p = found
+		}
 		if _, done := paths[p]; done {
 			continue
 		}
@@ -38,75 +65,78 @@ func Closure(programs ...string) (map[string]string, error) {
 			return nil, fmt.Errorf("sandbox paths: %w", err)
 		}
 		paths[p] = src
-		deps, err := elfDeps(src)
+		loaded[filepath.Base(p)] = true
+		d, err := elfDeps(src)
 		if err != nil {
 			return nil, fmt.Errorf("sandbox paths: %s: %w", p, err)
 		}
-		queue = append(queue, deps...)
+		if d.soname != "" {
+			loaded[d.soname] = true
+		}
+		for _, interp := range d.interp {
+			queue = append(queue, item{path: interp})
+		}
+		for _, lib := range d.needed {
+			if strings.Contains(lib, "/") {
+				queue = append(queue, item{path: lib})
+			} else {
+				queue = append(queue, item{path: lib, dirs: d.dirs})
+			}
+		}
 	}
 	return paths, nil
 }
 
-// elfDeps lists the interpreter and the resolved libraries an ELF file
-// needs; a file that is not ELF needs nothing.
-func elfDeps(file string) ([]string, error) {
+// deps is what an ELF file asks of the loader.
+type deps struct {
+	interp []string // PT_INTERP
+	needed []string // DT_NEEDED
+	soname string   // DT_SONAME
+	dirs   []string // where its libraries are looked for
+}
+
+// elfDeps reads the interpreter, the libraries and the library search
+// path of an ELF file; a file that is not ELF needs nothing.
+func elfDeps(file string) (deps, error) {
+	var d deps
+	if !isELF(file) {
+		return d, nil
+	}
 	f, err := elf.Open(file)
 	if err != nil {
-		var fe *elf.FormatError
-		if errors.As(err, &fe) {
-			return nil, nil
-		}
-		return nil, err
+		return d, err
 	}
 	defer f.Close()
-	var deps []string
 	for _, prog := range f.Progs {
 		if prog.Type != elf.PT_INTERP {
 			continue
 		}
 		b := make([]byte, prog.Filesz)
 		if _, err := prog.ReadAt(b, 0); err != nil {
-			return nil, fmt.Errorf("reading PT_INTERP: %w", err)
+			return d, fmt.Errorf("reading PT_INTERP: %w", err)
 		}
-		deps = append(deps, strings.TrimRight(string(b), "\x00"))
+		d.interp = append(d.interp, strings.TrimRight(string(b), "\x00"))
 	}
-	needed, err := f.DynString(elf.DT_NEEDED)
-	if err != nil || len(needed) == 0 {
-		return deps, nil // static, or no dynamic section
+	if d.needed, err = f.DynString(elf.DT_NEEDED); err != nil {
+		return d, nil // static: no dynamic section
 	}
-	var dirs []string
+	if so, _ := f.DynString(elf.DT_SONAME); len(so) > 0 {
+		d.soname = so[0]
+	}
 	for _, tag := range []elf.DynTag{elf.DT_RPATH, elf.DT_RUNPATH} {
 		vals, _ := f.DynString(tag)
 		for _, v := range vals {
-			for _, d := range strings.Split(v, ":") {
-				d = strings.ReplaceAll(d, "$ORIGIN", filepath.Dir(file))
-				d = strings.ReplaceAll(d, "${ORIGIN}", filepath.Dir(file))
-				if d != "" {
-					dirs = append(dirs, d)
+			for _, dir := range strings.Split(v, ":") {
+				dir = strings.ReplaceAll(dir, "${ORIGIN}", filepath.Dir(file))
+				dir = strings.ReplaceAll(dir, "$ORIGIN", filepath.Dir(file))
+				if dir != "" {
+					d.dirs = append(d.dirs, dir)
 				}
 			}
 		}
 	}
-	dirs = append(dirs, systemDirs(f)...)
-	for _, lib := range needed {
-		if strings.Contains(lib, "/") {
-			deps = append(deps, lib)
-			continue
-		}
-		found := ""
-		for _, d := range dirs {
-			cand := filepath.Join(d, lib)
-			if sameKind(cand, f) {
-				found = cand
-				break
-			}
-		}
-		if found == "" {
-			return nil, fmt.Errorf("library %s not found in %s", lib, strings.Join(dirs, ":"))
-		}
-		deps = append(deps, found)
-	}
-	return deps, nil
+	d.dirs = append(d.dirs, systemDirs(f)...)
+	return d, nil
 }
 
 // systemDirs are the loader's built-in directories for f's kind of
@@ -131,16 +161,17 @@ func systemDirs(f *elf.File) []string {
 	return append(dirs, "/lib", "/usr/lib")
 }
 
-// sameKind reports whether p is an ELF file of f's class and machine, as
-// the loader requires of a library.
-func sameKind(p string, f *elf.File) bool {
-	if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
-		return false
-	}
-	g, err := elf.Open(p)
+// isELF reports whether p is a regular file that starts like an ELF file.
+func isELF(p string) bool {
+	f, err := os.Open(p)
 	if err != nil {
 		return false
 	}
-	defer g.Close()
-	return g.Class == f.Class && g.Machine == f.Machine
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	var magic [4]byte
+	_, err = io.ReadFull(f, magic[:])
+	return err == nil && string(magic[:]) == elf.ELFMAG
 }

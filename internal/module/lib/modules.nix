@@ -402,7 +402,13 @@ let
       # name -> raw definitions [{ file, value, pos }] (for options); pos is
       # where the module wrote the attribute, for error messages (null when
       # unknown). evalOptionValue keeps it out of definitionsWithLocations.
-      defsByName = lib.attrsets.zipAttrs (
+      # cairn's evaluator groups both in one pass in Go (the same result).
+      grouped = if b ? __cairnGroupConfigs then b.__cairnGroupConfigs checkedConfigs else null;
+      defsByName =
+        if grouped != null then
+          grouped.defs
+        else
+          lib.attrsets.zipAttrs (
         map (
           c:
           mapAttrs (n: v: {
@@ -413,7 +419,11 @@ let
         ) checkedConfigs
       );
       # name -> definitions split by pushDownProperties (for nested levels)
-      subConfigsByName = b.zipAttrsWith (_: concatLists) (
+      subConfigsByName =
+        if grouped != null then
+          grouped.subs
+        else
+          b.zipAttrsWith (_: concatLists) (
         map (
           c:
           mapAttrs (

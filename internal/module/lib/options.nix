@@ -137,6 +137,8 @@ rec {
     loc: defs:
     if defs == [ ] then
       abort "This case should never happen."
+    else if b.length defs == 1 then
+      (b.head defs).value
     else
       let
         first = b.head defs;

@@ -41,7 +41,14 @@ let
   isNounOrConjunction = c: c == "noun" || c == "conjunction";
 
   # One definition per attribute of each definition.
-  perAttribute = map (def: mapAttrs (_: v: { inherit (def) file; value = v; }) def.value);
+  perAttribute = map (
+    def:
+    mapAttrs (_: v: {
+      inherit (def) file;
+      value = v;
+      pos = def.pos or null;
+    }) def.value
+  );
 
   # Type errors. Container types (and those built on them) carry a
   # `typeError` function, self: loc: defs: null or a message, that the
@@ -457,6 +464,7 @@ rec {
                     {
                       inherit (def) file;
                       value = v;
+                      pos = def.pos or null;
                     }
                   ]
                 ) def.value

@@ -30,6 +30,14 @@ func moduleBuiltins() []*Primop {
 		prim("__cairnDefinitions", 1, func(ev *Evaluator, pos token.Pos, a []Value) Value {
 			return m.definitions(ev, a[0], pos)
 		}),
+		// __cairnGroupConfigs configs: for the configs [{ file; config; }]
+		// met at one level of the option tree, { defs; subs; } where defs
+		// is the lib's defsByName (name -> [{ file; value; pos; }]) and
+		// subs its subConfigsByName (name -> [{ file; config; }], each
+		// value split by pushDownProperties, lazily per name).
+		prim("__cairnGroupConfigs", 1, func(ev *Evaluator, pos token.Pos, a []Value) Value {
+			return m.group(ev, a[0], pos)
+		}),
 	}
 }
 
@@ -246,4 +254,68 @@ func hasAttr(s *Attrs, name string) bool {
 // resolved is { highestPrio; values; }.
 func resolved(prio int64, values Value) *Attrs {
 	return &Attrs{List: []Attr{{Name: "highestPrio", Value: prio}, {Name: "values", Value: values}}}
+}
+
+// group computes the definitions of each name at one level of the option
+// tree, in the order of the configs.
+func (m *moduleProps) group(ev *Evaluator, configsV Value, pos token.Pos) Value {
+	type entry struct {
+		file, value Value
+		pos         token.Pos
+	}
+	byName := map[string][]entry{}
+	var names []string
+	for _, c := range ev.forceList(configsV, pos).Elems {
+		cs := ev.forceAttrs(c, pos)
+		file := attr(ev, cs, "file", pos)
+		for _, x := range ev.forceAttrs(attr(ev, cs, "config", pos), pos).List {
+			if _, ok := byName[x.Name]; !ok {
+				names = append(names, x.Name)
+			}
+			byName[x.Name] = append(byName[x.Name], entry{file, x.Value, x.Pos})
+		}
+	}
+	slices.Sort(names)
+	defs := make([]Attr, len(names))
+	subs := make([]Attr, len(names))
+	for i, name := range names {
+		es := byName[name]
+		recs := make([]Value, len(es))
+		sub := &subConfigsNode{m: m, pos: pos}
+		for j, e := range es {
+			var p Value
+			if e.pos.IsValid() {
+				p = &Thunk{n: posNode{e.pos}}
+			}
+			recs[j] = &Attrs{List: []Attr{{Name: "file", Value: e.file}, {Name: "pos", Value: p}, {Name: "value", Value: e.value}}}
+			sub.files = append(sub.files, e.file)
+			sub.values = append(sub.values, e.value)
+		}
+		defs[i] = Attr{Name: name, Value: &List{Elems: recs}}
+		subs[i] = Attr{Name: name, Value: &Thunk{n: sub}}
+	}
+	return &Attrs{List: []Attr{{Name: "defs", Value: &Attrs{List: defs}}, {Name: "subs", Value: &Attrs{List: subs}}}}
+}
+
+// posNode delays building the { file; line; column; } set of a position.
+type posNode struct{ pos token.Pos }
+
+func (n posNode) eval(ev *Evaluator, _ *env) Value { return ev.posAttrs(n.pos) }
+
+// subConfigsNode delays splitting the definitions of one name with
+// pushDownProperties until a nested level of the option tree needs them.
+type subConfigsNode struct {
+	m             *moduleProps
+	files, values []Value
+	pos           token.Pos
+}
+
+func (n *subConfigsNode) eval(ev *Evaluator, _ *env) Value {
+	var out []Value
+	for i, v := range n.values {
+		for _, sub := range n.m.pushDown(ev, v, n.pos, nil) {
+			out = append(out, &Attrs{List: []Attr{{Name: "config", Value: sub}, {Name: "file", Value: n.files[i]}}})
+		}
+	}
+	return &List{Elems: out}
 }

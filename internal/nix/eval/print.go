@@ -80,6 +80,7 @@ func (p *printer) print(v Value) {
 	case Path:
 		p.b.WriteString(string(x))
 	case *Attrs:
+		p.seen[x] = true
 		p.b.WriteString("{ ")
 		for _, a := range x.List {
 			p.b.WriteString(quoteAttrName(a.Name))
@@ -106,25 +107,28 @@ func (p *printer) print(v Value) {
 	}
 }
 
-// child prints an element of a list or set, tracking repeats as Nix 2.8
-// does: the element's cell, once printed as a list or set, prints as
-// «repeated» when met again.
+// child prints an element of a list or set, marking repeats as Nix 2.8
+// does: a set is «repeated» when the same set (the same *Attrs, however it
+// was reached) was printed before; a list when the same value cell (its
+// thunk, or the list itself when it has none) was.
 func (p *printer) child(v Value) {
-	id := identity(v)
-	if id != nil && p.seen[id] {
-		p.b.WriteString("«repeated»")
-		return
-	}
 	fv := v
 	if t, ok := v.(*Thunk); ok && t.state == thunkDone {
 		fv = t.v
 	}
-	switch fv.(type) {
-	case *Attrs, *List:
-		// The cell is the thunk when there is one, else the value.
-		if id != nil {
-			p.seen[id] = true
+	switch x := fv.(type) {
+	case *Attrs:
+		if p.seen[x] {
+			p.b.WriteString("«repeated»")
+			return
 		}
+	case *List:
+		id := identity(v)
+		if p.seen[id] {
+			p.b.WriteString("«repeated»")
+			return
+		}
+		p.seen[id] = true
 	}
 	p.print(v)
 }

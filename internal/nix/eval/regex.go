@@ -30,6 +30,7 @@ type nixRegex struct {
 	pattern string
 	goSrc   string // Go syntax of the expression, "^" written as \A
 	ngroups int
+	nfa     *nfa // libstdc++'s automaton, nil when too large for it
 	// Compiled variants, made on first use: index by regexVariant.
 	progs [4]*regexp.Regexp
 }
@@ -79,6 +80,9 @@ func compileNixRegex(pattern string) (*nixRegex, error) {
 	goSyntax(&b, tree)
 	re := &nixRegex{pattern: pattern, goSrc: b.String(), ngroups: p.groups}
 	re.nfa = buildNFA(tree, p.groups)
+	if re.nfa == nil {
+		return nil, errRegexSpace
+	}
 	// Compile the plain variant now so that Go's own limits surface as an
 	// error of the builtin, not later.
 	if _, err := re.prog(reSearch); err != nil {
@@ -164,7 +168,7 @@ func latin1(s string) (string, []int) {
 // group (-1 for a group that did not take part).
 type regexMatch []int
 
-// matchFull reports whether the whole of s matches (std::regex_match).
+// matchFull matches the whole of s (std::regex_match).
 func (re *nixRegex) matchFull(s string) regexMatch {
 	m, off := latin1(s)
 	p := re.mustProg(reContinuous)
@@ -173,6 +177,10 @@ func (re *nixRegex) matchFull(s string) regexMatch {
 		// Leftmost-longest from the start: if the longest match does not
 		// reach the end, no match does.
 		return nil
+	}
+	left := nfaTotalBudget
+	if r, ok := re.nfa.run(s, 0, true, false, false, &left); ok && r != nil {
+		return r
 	}
 	return mapOffsets(loc, off, 0)
 }
@@ -192,24 +200,51 @@ func mapOffsets(loc []int, off []int, base int) regexMatch {
 	return out
 }
 
-// findAt finds the leftmost-longest match in s[from:]; notBOL says that
-// from is not the start of the text (match_prev_avail), continuous that
-// the match must start at from and must not be empty (match_continuous
-// and match_not_null).
-func (re *nixRegex) findAt(s string, from int, continuous bool) regexMatch {
+// subject is a string to search and its Latin-1 view (see latin1).
+type subject struct {
+	s      string
+	mapped string
+	off    []int // mapped offset -> offset in s; nil when s is ASCII
+	inv    []int // offset in s -> mapped offset; nil when s is ASCII
+}
+
+func newSubject(s string) *subject {
+	m, off := latin1(s)
+	sub := &subject{s: s, mapped: m, off: off}
+	if off != nil {
+		sub.inv = make([]int, len(s)+1)
+		for i := len(off) - 1; i >= 0; i-- {
+			sub.inv[off[i]] = i
+		}
+	}
+	return sub
+}
+
+func (sub *subject) mappedAt(i int) int {
+	if sub.inv == nil {
+		return i
+	}
+	return sub.inv[i]
+}
+
+// findAt searches the subject from byte from (std::regex_search on
+// s[from:]): prevAvail is match_prev_avail ("^" cannot match at from);
+// continuous asks for a non-empty match starting at from
+// (match_continuous and match_not_null).
+func (re *nixRegex) findAt(sub *subject, from int, prevAvail, continuous bool, left *int) regexMatch {
 	var v regexVariant
 	switch {
-	case continuous && from == 0:
+	case continuous && !prevAvail:
 		v = reContinuous
 	case continuous:
 		v = reContinuousNoBO
-	case from == 0:
+	case !prevAvail:
 		v = reSearch
 	default:
 		v = reSearchNotBOL
 	}
-	m, off := latin1(s[from:])
-	loc := re.mustProg(v).FindStringSubmatchIndex(m)
+	mfrom := sub.mappedAt(from)
+	loc := re.mustProg(v).FindStringSubmatchIndex(sub.mapped[mfrom:])
 	if loc == nil {
 		return nil
 	}
@@ -217,7 +252,21 @@ func (re *nixRegex) findAt(s string, from int, continuous bool) regexMatch {
 		// The longest match is empty, so no non-empty one exists.
 		return nil
 	}
-	return mapOffsets(loc, off, from)
+	for i := range loc {
+		if loc[i] >= 0 {
+			loc[i] += mfrom
+		}
+	}
+	goMatch := mapOffsets(loc, sub.off, 0)
+	// Go found the first position where a match starts; libstdc++ tries
+	// positions in the same order and picks its own match there. Later
+	// positions are tried with match_prev_avail.
+	start := goMatch[0]
+	notBOL := prevAvail || start > from
+	if r, ok := re.nfa.run(sub.s, start, false, notBOL, continuous, left); ok && r != nil {
+		return r
+	}
+	return goMatch
 }
 
 // findAll returns the matches std::sregex_iterator visits: after an empty
@@ -225,7 +274,10 @@ func (re *nixRegex) findAt(s string, from int, continuous bool) regexMatch {
 // searches from the next byte.
 func (re *nixRegex) findAll(s string) []regexMatch {
 	var out []regexMatch
-	m := re.findAt(s, 0, false)
+	sub := newSubject(s)
+	prevAvail := false
+	left := nfaTotalBudget
+	m := re.findAt(sub, 0, false, false, &left)
 	for m != nil {
 		out = append(out, m)
 		start := m[1]
@@ -233,13 +285,14 @@ func (re *nixRegex) findAll(s string) []regexMatch {
 			if start == len(s) {
 				break
 			}
-			if n := re.findAt(s, start, true); n != nil {
+			if n := re.findAt(sub, start, prevAvail, true, &left); n != nil {
 				m = n
 				continue
 			}
 			start++
 		}
-		m = re.findAt(s, start, false)
+		prevAvail = true
+		m = re.findAt(sub, start, true, false, &left)
 	}
 	return out
 }
@@ -757,4 +810,310 @@ func writeSet(b *strings.Builder, s *byteSet, neg bool) {
 		b.WriteString(`^\x00-\x{10FFFF}`)
 	}
 	b.WriteByte(']')
+}
+
+// The automaton libstdc++ builds for an expression, and its depth-first
+// executor. Go's regexp finds where matches are; this executor then
+// chooses the match and its groups as libstdc++ does, quirks included:
+// a repetition that found a match by iterating once more never tries to
+// stop earlier (so `a*(ab)?` finds "aa" in "aab"), and a repetition whose
+// body can match empty ends with one more, empty, iteration.
+
+type nfaOp uint8
+
+const (
+	opMatch    nfaOp = iota // one byte of set
+	opBOL                   // ^
+	opEOL                   // $
+	opSubBegin              // start of group sub
+	opSubEnd                // end of group sub
+	opAlt                   // alt first, then next
+	opRepeat                // alt: once more; next: leave
+	opDummy
+	opAccept
+)
+
+type nfaState struct {
+	op        nfaOp
+	sub       int
+	next, alt int
+	set       *byteSet
+}
+
+type nfa struct {
+	states []nfaState
+	start  int
+	groups int
+}
+
+// nfaStateLimit is libstdc++'s _GLIBCXX_REGEX_STATE_LIMIT.
+const nfaStateLimit = 100000
+
+type nfaFrag struct{ start, end int }
+
+type nfaBuilder struct {
+	n        *nfa
+	overflow bool
+}
+
+func (b *nfaBuilder) add(s nfaState) int {
+	if len(b.n.states) >= nfaStateLimit {
+		b.overflow = true
+		return 0
+	}
+	s.next = -1
+	if s.op != opRepeat && s.op != opAlt {
+		s.alt = -1
+	}
+	b.n.states = append(b.n.states, s)
+	return len(b.n.states) - 1
+}
+
+func (b *nfaBuilder) single(s nfaState) nfaFrag {
+	id := b.add(s)
+	return nfaFrag{id, id}
+}
+
+// appendFrag is libstdc++'s _StateSeq::_M_append.
+func (b *nfaBuilder) appendFrag(f *nfaFrag, g nfaFrag) {
+	if b.overflow {
+		return
+	}
+	b.n.states[f.end].next = g.start
+	f.end = g.end
+}
+
+func (b *nfaBuilder) build(n reNode) nfaFrag {
+	if b.overflow {
+		return nfaFrag{}
+	}
+	switch n := n.(type) {
+	case *reSet:
+		return b.single(nfaState{op: opMatch, set: &n.set})
+	case reBOL:
+		return b.single(nfaState{op: opBOL})
+	case reEOL:
+		return b.single(nfaState{op: opEOL})
+	case *reGroup:
+		f := b.single(nfaState{op: opSubBegin, sub: n.index})
+		b.appendFrag(&f, b.build(n.sub))
+		b.appendFrag(&f, b.single(nfaState{op: opSubEnd, sub: n.index}))
+		return f
+	case *reConcat:
+		f := b.single(nfaState{op: opDummy})
+		for _, s := range n.subs {
+			b.appendFrag(&f, b.build(s))
+		}
+		return f
+	case *reAlt:
+		cur := b.build(n.subs[0])
+		for _, s := range n.subs[1:] {
+			a2 := b.build(s)
+			end := b.single(nfaState{op: opDummy})
+			b.appendFrag(&cur, end)
+			b.appendFrag(&a2, end)
+			alt := b.add(nfaState{op: opAlt, alt: cur.start})
+			if b.overflow {
+				return nfaFrag{}
+			}
+			b.n.states[alt].next = a2.start
+			cur = nfaFrag{alt, end.end}
+		}
+		return cur
+	case *reRepeat:
+		switch n.op {
+		case '*':
+			e := b.build(n.sub)
+			r := b.single(nfaState{op: opRepeat, alt: e.start})
+			b.appendFrag(&e, r)
+			return r
+		case '+':
+			e := b.build(n.sub)
+			r := b.single(nfaState{op: opRepeat, alt: e.start})
+			b.appendFrag(&e, r)
+			return e
+		case '?':
+			e := b.build(n.sub)
+			end := b.single(nfaState{op: opDummy})
+			r := b.single(nfaState{op: opRepeat, alt: e.start})
+			b.appendFrag(&e, end)
+			b.appendFrag(&r, end)
+			return r
+		}
+		e := b.single(nfaState{op: opDummy})
+		for i := 0; i < n.min && !b.overflow; i++ {
+			b.appendFrag(&e, b.build(n.sub))
+		}
+		if n.max < 0 {
+			tmp := b.build(n.sub)
+			s := b.single(nfaState{op: opRepeat, alt: tmp.start})
+			b.appendFrag(&tmp, s)
+			b.appendFrag(&e, s)
+			return e
+		}
+		end := b.single(nfaState{op: opDummy})
+		for i := 0; i < n.max-n.min && !b.overflow; i++ {
+			tmp := b.build(n.sub)
+			r := b.add(nfaState{op: opRepeat, alt: tmp.start})
+			if b.overflow {
+				break
+			}
+			b.n.states[r].next = end.start
+			b.appendFrag(&e, nfaFrag{r, tmp.end})
+		}
+		b.appendFrag(&e, end)
+		return e
+	}
+	return b.single(nfaState{op: opDummy})
+}
+
+// buildNFA compiles a parsed expression as libstdc++ does: group 0
+// around it, then the accepting state. It returns nil when libstdc++
+// would run out of states.
+func buildNFA(tree reNode, groups int) *nfa {
+	b := &nfaBuilder{n: &nfa{groups: groups}}
+	f := b.single(nfaState{op: opSubBegin, sub: 0})
+	b.appendFrag(&f, b.build(tree))
+	b.appendFrag(&f, b.single(nfaState{op: opSubEnd, sub: 0}))
+	b.appendFrag(&f, b.single(nfaState{op: opAccept}))
+	if b.overflow {
+		return nil
+	}
+	b.n.start = f.start
+	return b.n
+}
+
+// nfaBudget bounds the steps of one run of the executor, and
+// nfaTotalBudget those of all the runs of one builtin call; past them the
+// match Go's regexp found is used as it is (libstdc++ would recurse as
+// deep, and Nix overflow its stack on long strings).
+const (
+	nfaBudget      = 200000
+	nfaTotalBudget = 5000000
+)
+
+type nfaExec struct {
+	n        *nfa
+	s        string
+	begin    int
+	exact    bool // regex_match: the match must end at the end
+	notBOL   bool // match_prev_avail: "^" does not match at begin
+	notNull  bool // match_not_null
+	cur, res []int
+	solPos   int
+	hasSol   bool
+	repPos   []int
+	repCount []int
+	steps    int
+	budget   int
+	over     bool
+}
+
+// run executes the automaton from begin and returns the match (byte
+// offsets of every group, -1 when unmatched), or ok false when the step
+// budget ran out. *left is the budget of the builtin call; run takes
+// its steps from it.
+func (n *nfa) run(s string, begin int, exact, notBOL, notNull bool, left *int) (m regexMatch, ok bool) {
+	budget := min(nfaBudget, *left)
+	if budget <= 0 {
+		return nil, false
+	}
+	x := &nfaExec{n: n, s: s, begin: begin, exact: exact, notBOL: notBOL, notNull: notNull, solPos: -1, budget: budget}
+	defer func() { *left -= x.steps }()
+	size := 2 * (n.groups + 1)
+	x.cur = make([]int, size)
+	for i := range x.cur {
+		x.cur[i] = -1
+	}
+	x.res = make([]int, size)
+	x.repPos = make([]int, len(n.states))
+	x.repCount = make([]int, len(n.states))
+	x.dfs(n.start, begin)
+	if x.over {
+		return nil, false
+	}
+	if !x.hasSol {
+		return nil, true
+	}
+	return regexMatch(x.res), true
+}
+
+func (x *nfaExec) dfs(i, pos int) {
+	if x.over {
+		return
+	}
+	x.steps++
+	if x.steps > x.budget {
+		x.over = true
+		return
+	}
+	st := &x.n.states[i]
+	switch st.op {
+	case opMatch:
+		if pos < len(x.s) && st.set.has(x.s[pos]) {
+			x.dfs(st.next, pos+1)
+		}
+	case opBOL:
+		if pos == x.begin && !x.notBOL {
+			x.dfs(st.next, pos)
+		}
+	case opEOL:
+		if pos == len(x.s) {
+			x.dfs(st.next, pos)
+		}
+	case opSubBegin:
+		back := x.cur[2*st.sub]
+		x.cur[2*st.sub] = pos
+		x.dfs(st.next, pos)
+		x.cur[2*st.sub] = back
+	case opSubEnd:
+		back := x.cur[2*st.sub+1]
+		x.cur[2*st.sub+1] = pos
+		x.dfs(st.next, pos)
+		x.cur[2*st.sub+1] = back
+	case opAlt:
+		x.dfs(st.alt, pos)
+		has := x.hasSol
+		x.hasSol = false
+		x.dfs(st.next, pos)
+		x.hasSol = x.hasSol || has
+	case opRepeat:
+		// Once more, at most twice at the same position.
+		rp, rc := x.repPos[i], x.repCount[i]
+		if rc == 0 || rp != pos {
+			x.repPos[i], x.repCount[i] = pos, 1
+			x.dfs(st.alt, pos)
+			x.repPos[i], x.repCount[i] = rp, rc
+		} else if rc < 2 {
+			x.repCount[i]++
+			x.dfs(st.alt, pos)
+			x.repCount[i]--
+		}
+		// A depth-first executor that found a match is done.
+		if !x.hasSol {
+			x.dfs(st.next, pos)
+		}
+	case opDummy:
+		x.dfs(st.next, pos)
+	case opAccept:
+		if x.exact {
+			x.hasSol = pos == len(x.s)
+		} else {
+			x.hasSol = true
+		}
+		if pos == x.begin && x.notNull {
+			x.hasSol = false
+		}
+		if x.hasSol && (x.solPos < 0 || x.solPos < pos) {
+			x.solPos = pos
+			copy(x.res, x.cur)
+			// A group is matched when its end was reached; a begin
+			// alone (restored on the way back) does not count.
+			for g := 0; g < len(x.res); g += 2 {
+				if x.res[g+1] < 0 {
+					x.res[g] = -1
+				}
+			}
+		}
+	}
 }

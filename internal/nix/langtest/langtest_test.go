@@ -292,7 +292,7 @@ func runCase(ctx context.Context, r oracle.Runner, dir string, c testCase) outco
 			fail(fmt.Sprintf("no answer within %v (hang)", caseTimeout))
 			continue
 		case res.Code != s.wantCode:
-			fail(fmt.Sprintf("exit %d, want %d: %s", res.Code, s.wantCode, oracle.FirstLine(res.Stderr)))
+			fail(strings.TrimSuffix(fmt.Sprintf("exit %d, want %d: %s", res.Code, s.wantCode, oracle.FirstLine(stderr)), ": "))
 			continue
 		}
 		if s.wantStdout != nil && stdout != *s.wantStdout {

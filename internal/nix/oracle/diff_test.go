@@ -197,6 +197,7 @@ func compareAll(t *testing.T, cairn oracle.Runner, cases []diffCase, knownPath s
 				t.Parallel()
 				got := cairn.Run(t.Context(), c.inv)
 				why, exact := compare(got, c.want)
+				why = strings.ReplaceAll(why, c.inv.Dir+"/", "") // paths relative to the case
 				mu.Lock()
 				results[c.name] = why
 				if why != "" {

@@ -14,7 +14,8 @@ import (
 // few of its forms are not: an interpolated string prints as its parts
 // joined by ` + `, which reads back as nested additions; an interpolated
 // path prints its first segment with a trailing slash (`(/a/ + b)`, a
-// syntax error); the path `/` prints as the operator `/`; a dynamic
+// syntax error); the path `/` prints as the operator `/`; a home path
+// is not made canonical but prints as an absolute path, which is; a dynamic
 // attribute prints as `"${e}"`, which reads back as an interpolated
 // string around e; `assert` prints without parentheses, so inside an
 // operand it swallows what follows; and floats print in C's %g form
@@ -39,6 +40,10 @@ func reprintable(e ast.Expr) (ok bool, why string) {
 		case *ast.Path:
 			if x.Value == "/" {
 				ok, why = false, "the path /"
+			} else if x.Value != canonPath(x.Value) {
+				// `~/a/..` is not canonicalised (as in Nix), but
+				// its printed form is an absolute path, which is.
+				ok, why = false, "non-canonical home path"
 			}
 		case *ast.Attrs:
 			if len(x.Dynamic) > 0 {

@@ -14,29 +14,33 @@ type UnitSection struct {
 	Requires    []string
 	Wants       []string
 	BindsTo     []string
+	// Start limit: more than StartLimitBurst starts within
+	// StartLimitIntervalSec fail the unit (defaults 5 in 10s; 0 disables).
+	StartLimitIntervalSec time.Duration
+	StartLimitBurst       int
 }
 
 // ServiceSection is the [Service] section.
 type ServiceSection struct {
-	Type            string // simple, exec, forking, oneshot, notify, dbus, idle; "" means simple
-	ExecStartPre    []Command
-	ExecStart       []Command
-	ExecStartPost   []Command
-	ExecReload      []Command
-	ExecStop        []Command
-	ExecStopPost    []Command
-	Restart         string        // no, on-success, on-failure, on-abnormal, on-watchdog, on-abort, always
-	RestartSec      time.Duration // default 100ms
-	Environment     []string      // KEY=VALUE in order; later ones win
-	EnvironmentFile []EnvFile
-	User            string
-	Group           string
-	WorkingDirectory string // "" for the default; a leading "-" is dropped and sets WorkingDirectoryOptional
+	Type                     string // simple, exec, forking, oneshot, notify, dbus, idle; "" means simple
+	ExecStartPre             []Command
+	ExecStart                []Command
+	ExecStartPost            []Command
+	ExecReload               []Command
+	ExecStop                 []Command
+	ExecStopPost             []Command
+	Restart                  string        // no, on-success, on-failure, on-abnormal, on-watchdog, on-abort, always
+	RestartSec               time.Duration // default 100ms
+	Environment              []string      // KEY=VALUE in order; later ones win
+	EnvironmentFile          []EnvFile
+	User                     string
+	Group                    string
+	WorkingDirectory         string // "" for the default; a leading "-" is dropped and sets WorkingDirectoryOptional
 	WorkingDirectoryOptional bool
-	RemainAfterExit bool
-	TimeoutStopSec  time.Duration // default 90s; 0 means infinity
-	KillSignal      string        // default SIGTERM
-	PIDFile         string
+	RemainAfterExit          bool
+	TimeoutStopSec           time.Duration // default 90s; 0 means infinity
+	KillSignal               string        // default SIGTERM
+	PIDFile                  string
 }
 
 // EnvFile is one EnvironmentFile= path; a "-" prefix makes it optional.
@@ -77,8 +81,10 @@ type Command struct {
 
 // Default values systemd uses when a key is absent.
 const (
-	DefaultRestartSec     = 100 * time.Millisecond
-	DefaultTimeoutStopSec = 90 * time.Second
+	DefaultRestartSec         = 100 * time.Millisecond
+	DefaultTimeoutStopSec     = 90 * time.Second
+	DefaultStartLimitInterval = 10 * time.Second
+	DefaultStartLimitBurst    = 5
 )
 
 func (p *parser) typed() {
@@ -86,6 +92,8 @@ func (p *parser) typed() {
 	f.Service.RestartSec = DefaultRestartSec
 	f.Service.TimeoutStopSec = DefaultTimeoutStopSec
 	f.Service.Restart = "no"
+	f.Unit.StartLimitIntervalSec = DefaultStartLimitInterval
+	f.Unit.StartLimitBurst = DefaultStartLimitBurst
 	f.Service.KillSignal = "SIGTERM"
 	for _, s := range f.Sections {
 		for _, e := range s.Entries {
@@ -118,6 +126,17 @@ func (p *parser) entry(section string, e Entry) {
 		u.Wants = p.list(u.Wants, e)
 	case "Unit.BindsTo":
 		u.BindsTo = p.list(u.BindsTo, e)
+	case "Unit.StartLimitIntervalSec":
+		if d, ok := p.duration(e); ok {
+			u.StartLimitIntervalSec = d
+		}
+	case "Unit.StartLimitBurst":
+		n, err := strconv.Atoi(e.Value)
+		if err != nil || n < 0 {
+			p.errorf(e.ValuePos, "StartLimitBurst=%s is not a count", e.Value)
+			return
+		}
+		u.StartLimitBurst = n
 	case "Service.Type":
 		switch e.Value {
 		case "simple", "exec", "forking", "oneshot", "notify", "notify-reload", "dbus", "idle":
@@ -199,15 +218,11 @@ func (p *parser) entry(section string, e Entry) {
 	case "Service.RemainAfterExit":
 		s.RemainAfterExit = p.boolean(e)
 	case "Service.KillSignal":
-		if _, ok := Signals[e.Value]; !ok {
-			if _, ok := Signals["SIG"+e.Value]; !ok {
-				p.errorf(e.ValuePos, "unknown KillSignal=%s", e.Value)
-				return
-			}
-			s.KillSignal = "SIG" + e.Value
+		if _, ok := Signal(e.Value); !ok {
+			p.errorf(e.ValuePos, "unknown KillSignal=%s", e.Value)
 			return
 		}
-		s.KillSignal = e.Value
+		s.KillSignal = "SIG" + strings.TrimPrefix(e.Value, "SIG")
 	case "Service.PIDFile":
 		s.PIDFile = p.spec(e)
 	case "Timer.OnCalendar":
@@ -405,8 +420,30 @@ type errorString string
 
 func (e errorString) Error() string { return string(e) }
 
-// Signals maps the signal names KillSignal= accepts to their numbers.
-var Signals = map[string]int{
-	"SIGHUP": 1, "SIGINT": 2, "SIGQUIT": 3, "SIGKILL": 9, "SIGUSR1": 10,
-	"SIGUSR2": 12, "SIGTERM": 15, "SIGCONT": 18, "SIGSTOP": 19, "SIGWINCH": 28,
+// Signal returns the number of a signal name KillSignal= accepts
+// ("SIGTERM" or "TERM").
+func Signal(name string) (int, bool) {
+	switch strings.TrimPrefix(name, "SIG") {
+	case "HUP":
+		return 1, true
+	case "INT":
+		return 2, true
+	case "QUIT":
+		return 3, true
+	case "KILL":
+		return 9, true
+	case "USR1":
+		return 10, true
+	case "USR2":
+		return 12, true
+	case "TERM":
+		return 15, true
+	case "CONT":
+		return 18, true
+	case "STOP":
+		return 19, true
+	case "WINCH":
+		return 28, true
+	}
+	return 0, false
 }

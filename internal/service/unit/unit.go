@@ -10,6 +10,7 @@ package unit
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -111,9 +112,11 @@ func Parse(filename string, src []byte) (*File, error) {
 	}
 	p := &parser{file: filename, f: &File{Name: name}}
 	p.lex(string(src))
-	if len(p.errs) == 0 {
-		p.typed()
-	}
+	p.typed()
+	sort.SliceStable(p.errs, func(i, j int) bool {
+		a, b := p.errs[i].Pos, p.errs[j].Pos
+		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+	})
 	if len(p.errs) > 0 {
 		return p.f, p.errs
 	}
@@ -181,6 +184,8 @@ func (p *parser) lex(src string) {
 				break
 			}
 		}
+		// A value cannot end in a backslash (it would continue the line).
+		line = strings.TrimRight(line, space+"\\")
 		eq := strings.IndexByte(line, '=')
 		if eq < 0 {
 			p.errorf(pos, "missing '=' in assignment %q", firstLine(line))

@@ -23,7 +23,8 @@ import (
 )
 
 // Store implements eval.Store without side effects. It is safe for
-// concurrent use.
+// concurrent use. Its errors do not repeat what the evaluator says around
+// them (the derivation's name, the path being added).
 type Store struct {
 	storeDir string
 
@@ -70,12 +71,12 @@ func (s *Store) checkPath(p string) error {
 func (s *Store) AddText(ctx context.Context, name, text string, refs []string) (string, error) {
 	for _, r := range refs {
 		if err := s.checkPath(r); err != nil {
-			return "", fmt.Errorf("builtins.toFile '%s': reference: %w", name, err)
+			return "", fmt.Errorf("reference: %w", err)
 		}
 	}
 	p, err := storepath.Text(s.storeDir, name, []byte(text), refs)
 	if err != nil {
-		return "", fmt.Errorf("builtins.toFile: %w", err)
+		return "", err
 	}
 	if len(refs) > 0 {
 		s.mu.Lock()
@@ -94,7 +95,7 @@ func (s *Store) AddPath(ctx context.Context, req eval.AddPathRequest) (string, e
 		name = filepath.Base(req.Src)
 	}
 	if err := storepath.ValidateName(name); err != nil {
-		return "", fmt.Errorf("adding '%s' to the store: %w", req.Src, err)
+		return "", err
 	}
 	var h nixhash.Hash
 	method := storepath.Flat
@@ -116,18 +117,18 @@ func (s *Store) AddPath(ctx context.Context, req eval.AddPathRequest) (string, e
 			return "", err
 		}
 		if err != nil {
-			return "", fmt.Errorf("adding '%s' to the store: %w", req.Src, err)
+			return "", err
 		}
 	} else {
 		var err error
 		if h, err = hashFile(req.Src); err != nil {
-			return "", fmt.Errorf("adding '%s' to the store: %w", req.Src, err)
+			return "", err
 		}
 	}
 	if req.ExpectedSHA256 != "" {
 		want, err := nixhash.Parse(req.ExpectedSHA256, nixhash.SHA256)
 		if err != nil {
-			return "", fmt.Errorf("adding '%s' to the store: expected hash: %w", req.Src, err)
+			return "", fmt.Errorf("expected hash: %w", err)
 		}
 		if !want.Equal(h) {
 			return "", fmt.Errorf("hash mismatch for '%s': expected %s, got %s", req.Src, want.SRI(), h.SRI())
@@ -167,15 +168,15 @@ func hashFile(path string) (nixhash.Hash, error) {
 func (s *Store) Derivation(ctx context.Context, req *eval.DerivationRequest) (string, map[string]string, error) {
 	d, err := s.build(req)
 	if err != nil {
-		return "", nil, fmt.Errorf("derivation '%s': %w", req.Name, err)
+		return "", nil, err
 	}
 	drvPath, err := d.Path(s.storeDir)
 	if err != nil {
-		return "", nil, fmt.Errorf("derivation '%s': %w", req.Name, err)
+		return "", nil, err
 	}
 	m, err := d.HashModulo(false, s.lookup)
 	if err != nil {
-		return "", nil, fmt.Errorf("derivation '%s': %w", req.Name, err)
+		return "", nil, err
 	}
 	s.mu.Lock()
 	s.drvs[drvPath.String()] = d
