@@ -109,7 +109,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	cfg := benchconfig.Generate(benchconfig.Default)
+	cfg := benchconfig.Generate(benchconfig.Default())
 	for name, src := range cfg.Files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
 			return err
@@ -133,8 +133,10 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	nixVersion, _ := exec.CommandContext(ctx, nixPath, "--version").Output()
 	cairnVersion, _ := exec.CommandContext(ctx, cairnPath, "version").Output()
 
+	size := fmt.Sprintf("%s modules, %s options, %s definitions", thousands(benchconfig.Default().Modules),
+		thousands(cfg.Options), thousands(cfg.Definitions))
 	loadBefore := loadAverage()
-	fmt.Fprintf(os.Stderr, "bench/modules: %d modules, %d options, %d definitions in %s ...\n", benchconfig.Default.Modules, cfg.Options, cfg.Definitions, dir)
+	fmt.Fprintf(os.Stderr, "bench/modules: %s in %s ...\n", size, dir)
 	c, x := measurePair(ctx, *n, dir, env,
 		[]string{cairnPath, "eval", "--strict", "cairn.nix"},
 		[]string{nixPath, "--eval", "--strict", "--readonly-mode", "nix.nix"})
@@ -143,7 +145,7 @@ Load average (1 min) %s before, %s after; above the number of CPUs, times are no
 Anchor: Nix with %s.
 Median wall time and median CPU time (user+system) of %d runs (after one
 warm-up run, the two tools alternating) and peak RSS of %s and %s
-on the generated configuration (%d modules, %d options, %d definitions).
+on the generated configuration (%s).
 %s
 
 | configuration | cairn wall | Nix wall | wall ratio | cairn CPU | Nix CPU | CPU ratio | cairn RSS | Nix RSS | RSS ratio |
@@ -152,7 +154,7 @@ on the generated configuration (%d modules, %d options, %d definitions).
 `, time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), strings.TrimSpace(string(nixVersion)),
 		strings.TrimPrefix(strings.TrimSpace(string(cairnVersion)), "cairn "), loadBefore, loadAverage(), anchorName, *n,
 		"`cairn eval --strict` (`<cairn/lib>`)", "`nix-instantiate --eval --strict --readonly-mode`",
-		benchconfig.Default.Modules, cfg.Options, cfg.Definitions, agreement(c, x), row(c, x))
+		size, agreement(c, x), row(size, c, x))
 	fmt.Fprint(stdout, table)
 	if *write != "" {
 		return writeSection(*write, table)
@@ -234,8 +236,8 @@ func median(ds []time.Duration) time.Duration {
 
 // row formats the table row; a failure or a different output takes the
 // place of the figures.
-func row(c, x measurement) string {
-	head := "| 50 modules, 500 options, 5,000 definitions |"
+func row(size string, c, x measurement) string {
+	head := "| " + size + " |"
 	switch {
 	case x.err != nil:
 		return fmt.Sprintf("%s Nix failed: %s | | | | | | | | |", head, cell(x.err.Error()))
@@ -257,6 +259,15 @@ func firstDiff(a, b string) string {
 	}
 	lo := max(0, i-20)
 	return fmt.Sprintf("at byte %d: %q vs %q", i, a[lo:min(len(a), i+20)], b[lo:min(len(b), i+20)])
+}
+
+// thousands writes n with a comma every three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }

@@ -41,10 +41,20 @@ type command struct {
 func commands() []command {
 	cmds := []command{
 		{"eval", "evaluate a Nix expression and print its value", runEval},
+		{"logs", "print the log of a unit run by cairn supervise (-n N, -f)", runLogs},
 		{"option", "show an option of a configuration: value, type, where declared and defined", runOption},
 		{"options", "list every option cairn declares (--json, --markdown)", runOptions},
 		{"store", "hash and serialise store objects (hash-path, dump)", runStore},
+		{"supervise", "run cairn's service supervisor for a root (--background), or control it", runSupervise},
 		{"version", "print cairn's version", runVersion},
+		{"switch", "make a toplevel the current generation and activate it", runSwitch},
+		{"boot", "make a toplevel the current generation for the next boot", runBoot},
+		{"test", "activate a toplevel without making it a generation", runTest},
+		{"dry-activate", "print what switching to a toplevel would change", runDryActivate},
+		{"rollback", "return to the previous generation (or --to N)", runRollback},
+		{"generations", "list the system's generations (--json)", runGenerations},
+		{"status", "show the active generation and its units", runStatus},
+		{"gc", "delete old generations (--keep N, --older-than AGE)", runGC},
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds

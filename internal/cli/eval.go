@@ -98,6 +98,9 @@ func parseEvalFlags(args []string) (*evalFlags, error) {
 			}
 			i += 2
 		case strings.HasPrefix(a, "--lint-"):
+			if !parser.IsLint(strings.TrimPrefix(a, "--lint-")) {
+				return nil, fmt.Errorf("unrecognised flag '%s'", a)
+			}
 			if err := need(&i, 1, a); err != nil {
 				return nil, err
 			}
@@ -160,6 +163,22 @@ func parseEvalFlags(args []string) (*evalFlags, error) {
 
 var errHelp = fmt.Errorf("help requested")
 
+// lintLevels turns the --lint-NAME LEVEL pairs, checked by
+// parseEvalFlags, into the parser's configuration; a later flag for the
+// same lint wins.
+func lintLevels(pairs [][2]string) map[string]parser.Level {
+	if len(pairs) == 0 {
+		return nil
+	}
+	m := make(map[string]parser.Level, len(pairs))
+	for _, p := range pairs {
+		if l, err := parser.ParseLevel(p[1]); err == nil {
+			m[p[0]] = l
+		}
+	}
+	return m
+}
+
 func runEval(ctx context.Context, env *Env, args []string) int {
 	f, err := parseEvalFlags(args)
 	if err == errHelp {
@@ -173,9 +192,7 @@ func runEval(ctx context.Context, env *Env, args []string) int {
 	// Deep but finite recursion must end in the evaluator's own error,
 	// not the Go runtime's stack limit.
 	debug.SetMaxStack(8 << 30)
-	// Evaluation allocates many small, mostly live objects; a larger heap
-	// target trades memory for far fewer collections.
-	debug.SetGCPercent(400)
+	tuneGC(env)
 	fset := token.NewFileSet()
 	if f.parseOnly {
 		return runParse(env, f, fset)
@@ -288,8 +305,9 @@ func runParse(env *Env, f *evalFlags, fset *token.FileSet) int {
 		}
 		srcs = append(srcs, struct{ name, dir, src string }{p, filepath.Dir(p), string(b)})
 	}
+	warn := func(w parser.Warning) { fmt.Fprint(env.Stderr, eval.FormatWarning(fset, w)) }
 	for _, s := range srcs {
-		e, err := parser.ParseFile(fset, s.name, []byte(s.src), parser.Config{BaseDir: s.dir, HomeDir: env.Getenv("HOME"), Globals: parser.NixGlobals})
+		e, err := parser.ParseFile(fset, s.name, []byte(s.src), parser.Config{BaseDir: s.dir, HomeDir: env.Getenv("HOME"), Globals: parser.NixGlobals, Lints: lintLevels(f.lints), Warn: warn})
 		if err != nil {
 			printError(env, fset, err, false)
 			return exitFailure

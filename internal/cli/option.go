@@ -17,12 +17,15 @@ const optionUsage = `usage: cairn option -c FILE [NAME]
 Evaluates the configuration module FILE with cairn's own modules and
 prints the option NAME as nixos-option does: its value, default, type,
 description, and where it is declared and defined (file:line). When NAME
-is a set of options (or missing), prints the names it contains.
+is a set of options (or missing), prints the names it contains; when it
+is inside an option's value (an attrsOf or submodule entry), prints that
+part of the value and the option holding it.
 `
 
 // optionInfo is what the query expression returns about one name.
 type optionInfo struct {
-	Kind         string   `json:"kind"` // "option", "set" or "missing"
+	Kind         string   `json:"kind"`   // "option", "set" or "missing"
+	Within       string   `json:"within"` // the option NAME is inside, if not itself one
 	Names        []string `json:"names"`
 	Value        *string  `json:"value"`
 	Default      *string  `json:"default"`
@@ -98,6 +101,17 @@ func runOption(ctx context.Context, env *Env, args []string) int {
 	}
 	w := env.Stdout
 	section := func(title, body string) { fmt.Fprintf(w, "%s:\n%s\n\n", title, body) }
+	if info.Within != "" {
+		// NAME is inside the value of an option: its value, and the
+		// option that holds it.
+		section("Value", *info.Value)
+		fmt.Fprintf(w, "Part of the option `%s', whose type, declarations and definitions follow.\n\n", info.Within)
+		info.Value = nil
+		section("Type", info.Type)
+		section("Declared in", "  "+strings.Join(info.Declarations, "\n  "))
+		fmt.Fprintf(w, "Defined in:\n  %s\n", strings.Join(info.Definitions, "\n  "))
+		return exitOK
+	}
 	if info.Value != nil {
 		section("Value", *info.Value)
 	} else {
@@ -132,25 +146,55 @@ const optionQuery = `let
   names = set: builtins.filter (n: n != "_module") (builtins.attrNames set);
   pretty = lib.generators.toPretty { multiline = true; };
   text = v: if v ? _type && v ? text then v.text else pretty v;
+  # The longest proper prefix of path that is an option (a name inside
+  # an attrsOf or submodule value), or null.
+  parent =
+    let
+      go = n:
+        if n == 0 then null
+        else
+          let o = lib.attrByPath (lib.take n path) null eval.options;
+          in if o != null && lib.isOption o then { inherit n; option = o; } else go (n - 1);
+    in go (builtins.length path - 1);
+  # For "did you mean": the names beside the missing one (the entries of
+  # an option's value when it is inside one).
+  siblings =
+    let
+      up = lib.attrByPath (lib.init path) { } eval.options;
+    in
+    if !lib.isOption up then names up
+    else if up.isDefined && builtins.isAttrs up.value then builtins.attrNames up.value
+    else [ ];
+  missing = { kind = "missing"; names = siblings; };
+  describe = opt: {
+    type = opt.type.description or "unspecified";
+    description = opt.description or null;
+    readOnly = opt.readOnly or false;
+    declarations = map lib.options.showPosition opt.declarationPositions;
+    definitions = lib.lists.zipListsWith (d: p: lib.options.showDefLocation (d // { pos = p; }))
+      opt.definitionsWithLocations opt.definitionPositions;
+  };
+  inner = lib.attrByPath (lib.drop parent.n path) missing parent.option.value;
 in
-if found == null then
-  { kind = "missing"; names = names (lib.attrByPath (lib.init path) { } eval.options); }
+if found == null && parent != null && parent.option.isDefined && inner != missing then
+  describe parent.option // {
+    kind = "option";
+    within = lib.showOption parent.option.loc;
+    value = pretty inner;
+    default = null;
+  }
+else if found == null then
+  missing
 else if !lib.isOption found then
   { kind = "set"; names = names found; }
 else
-  {
+  describe found // {
     kind = "option";
     value = if found.isDefined then pretty found.value else null;
     default =
       if found ? defaultText then text found.defaultText
       else if found ? default then pretty found.default
       else null;
-    type = found.type.description or "unspecified";
-    description = found.description or null;
-    readOnly = found.readOnly or false;
-    declarations = map lib.options.showPosition found.declarationPositions;
-    definitions = lib.lists.zipListsWith (d: p: lib.options.showDefLocation (d // { pos = p; }))
-      found.definitionsWithLocations found.definitionPositions;
   }
 `
 

@@ -31,8 +31,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// helper is the test binary run inside a sandbox as /bin/probe: "sleep D"
-// sleeps, "dial ADDR" connects to a TCP address and prints what happens.
+// helper is the test binary run inside a sandbox as /bin/probe, for what
+// /bin/sh cannot do alone: "sleep D", "mkdir DIR", "symlink TARGET LINK",
+// and "dial ADDR", which connects to a TCP address and prints what
+// happens.
 func helper(args []string) int {
 	switch {
 	case len(args) == 2 && args[0] == "sleep":
@@ -42,6 +44,18 @@ func helper(args []string) int {
 			return 2
 		}
 		time.Sleep(d)
+		return 0
+	case len(args) == 2 && args[0] == "mkdir":
+		if err := os.Mkdir(args[1], 0o755); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return 0
+	case len(args) == 3 && args[0] == "symlink":
+		if err := os.Symlink(args[1], args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 		return 0
 	case len(args) == 2 && args[0] == "dial":
 		c, err := net.DialTimeout("tcp", args[1], 5*time.Second)
@@ -54,7 +68,7 @@ func helper(args []string) int {
 		fmt.Printf("dial answered %s", reply)
 		return 0
 	}
-	fmt.Fprintln(os.Stderr, "usage: probe sleep DURATION | dial ADDR")
+	fmt.Fprintln(os.Stderr, "usage: probe sleep D | mkdir DIR | symlink TARGET LINK | dial ADDR")
 	return 2
 }
 
@@ -192,7 +206,7 @@ func run(t *testing.T, spec *Spec) {
 
 func TestBuild(t *testing.T) {
 	f := newFixture(t)
-	in := f.input(t, "input", "from-input")
+	in := f.input(t, "input", "from-input\n")
 	spec := f.spec("hello", `
 		set -e
 		[ "$(pwd)" = /build ]
@@ -201,10 +215,11 @@ func TestBuild(t *testing.T) {
 		if (echo no > `+in+`/data) 2>/dev/null; then echo "input is writable"; exit 3; fi
 		if (echo no > `+in+`/new) 2>/dev/null; then echo "input dir is writable"; exit 3; fi
 		echo "building" >&2
-		mkdir $out
+		/bin/probe mkdir $out
 		echo "hello $x" > $out/greeting
 	`)
 	spec.Inputs = []string{in}
+	withProbe(t, spec)
 	run(t, spec)
 	got, err := os.ReadFile(filepath.Join(f.real(spec.Outputs[0]), "greeting"))
 	if err != nil {
@@ -222,7 +237,7 @@ func TestBuild(t *testing.T) {
 		t.Errorf("store holds %q, want %q", got, want)
 	}
 	// The input is untouched and the output belongs to the build user.
-	if data, err := os.ReadFile(filepath.Join(f.real(in), "data")); err != nil || string(data) != "from-input" {
+	if data, err := os.ReadFile(filepath.Join(f.real(in), "data")); err != nil || string(data) != "from-input\n" {
 		t.Errorf("input data = %q, %v", data, err)
 	}
 	var st = statOwner(t, f.real(spec.Outputs[0]))
@@ -233,7 +248,8 @@ func TestBuild(t *testing.T) {
 
 func TestFileOutputAndMultipleOutputs(t *testing.T) {
 	f := newFixture(t)
-	spec := f.spec("multi", `echo one > $out; ln -s $out $dev`)
+	spec := f.spec("multi", `echo one > $out; /bin/probe symlink $out $dev`)
+	withProbe(t, spec)
 	dev := storePath("multi-dev")
 	spec.Env["dev"] = dev
 	spec.Outputs = append(spec.Outputs, dev)
@@ -520,7 +536,8 @@ func TestHostHidden(t *testing.T) {
 
 func TestFailure(t *testing.T) {
 	f := newFixture(t)
-	spec := f.spec("fail", `mkdir $out; echo partial > $out/f; echo failing >&2; exit 3`)
+	spec := f.spec("fail", `/bin/probe mkdir $out; echo partial > $out/f; echo failing >&2; exit 3`)
+	withProbe(t, spec)
 	err := Run(context.Background(), spec)
 	var ee *ExitError
 	if !errors.As(err, &ee) || ee.Code != 3 {
@@ -569,9 +586,9 @@ func TestSetupError(t *testing.T) {
 func TestCancel(t *testing.T) {
 	f := newFixture(t)
 	spec := f.spec("sleeper", `
-		mkdir $out
+		echo partial > $out
 		/bin/probe sleep 1h &
-		sh -c '/bin/probe sleep 1h & /bin/probe sleep 1h' &
+		/bin/sh -c '/bin/probe sleep 1h & /bin/probe sleep 1h' &
 		echo started
 		/bin/probe sleep 1h
 	`)

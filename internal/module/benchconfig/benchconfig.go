@@ -21,9 +21,11 @@ type Params struct {
 	Seed              uint64
 }
 
-// Default is the configuration the issue names: 500 options across 50
+// Default is the configuration the benchmark uses: 500 options across 50
 // modules and 5,000 definitions.
-var Default = Params{Modules: 50, OptionsPerModule: 10, DefinitionsPerMod: 100, Seed: 1}
+func Default() Params {
+	return Params{Modules: 50, OptionsPerModule: 10, DefinitionsPerMod: 100, Seed: 1}
+}
 
 // Config is a generated configuration: files by name (relative to one
 // folder) and the entry point, a function of lib returning the merged

@@ -365,23 +365,29 @@ let
   mergeModules' =
     prefix: decls: configs:
     let
-      declsByName = lib.attrsets.zipAttrs (
+      declsByName =
+        if b ? __cairnGroupDeclarations then b.__cairnGroupDeclarations checkedDecls else declsByName';
+      declsByName' = lib.attrsets.zipAttrs (
         map (
           d:
-          if !b.isAttrs d.options then
-            throw ''
-              An option declaration for `${b.concatStringsSep "." prefix}' has type
-              `${b.typeOf d.options}' rather than an attribute set.
-              Did you mean to define this outside of `options'?
-            ''
-          else
-            mapAttrs (n: o: {
-              inherit (d) _file;
-              pos = b.unsafeGetAttrPos n d.options;
-              options = o;
-            }) d.options
-        ) decls
+          mapAttrs (n: o: {
+            inherit (d) _file;
+            pos = b.unsafeGetAttrPos n d.options;
+            options = o;
+          }) d.options
+        ) checkedDecls
       );
+      checkedDecls = map (
+        d:
+        if !b.isAttrs d.options then
+          throw ''
+            An option declaration for `${b.concatStringsSep "." prefix}' has type
+            `${b.typeOf d.options}' rather than an attribute set.
+            Did you mean to define this outside of `options'?
+          ''
+        else
+          d
+      ) decls;
 
       checkedConfigs = map (
         c:
@@ -404,11 +410,9 @@ let
       # unknown). evalOptionValue keeps it out of definitionsWithLocations.
       # cairn's evaluator groups both in one pass in Go (the same result).
       grouped = if b ? __cairnGroupConfigs then b.__cairnGroupConfigs checkedConfigs else null;
-      defsByName =
-        if grouped != null then
-          grouped.defs
-        else
-          lib.attrsets.zipAttrs (
+      defsByName = if grouped != null then grouped.defs else defsByName';
+      subConfigsByName = if grouped != null then grouped.subs else subConfigsByName';
+      defsByName' = lib.attrsets.zipAttrs (
         map (
           c:
           mapAttrs (n: v: {
@@ -419,11 +423,7 @@ let
         ) checkedConfigs
       );
       # name -> definitions split by pushDownProperties (for nested levels)
-      subConfigsByName =
-        if grouped != null then
-          grouped.subs
-        else
-          b.zipAttrsWith (_: concatLists) (
+      subConfigsByName' = b.zipAttrsWith (_: concatLists) (
         map (
           c:
           mapAttrs (

@@ -19,6 +19,8 @@ func (ev *Evaluator) initBuiltins() {
 	ops = append(ops, fileBuiltins()...)
 	ops = append(ops, storeBuiltins()...)
 	ops = append(ops, formatBuiltins()...)
+	ops = append(ops, hashBuiltins()...)
+	ops = append(ops, moduleBuiltins()...)
 
 	attrs := make([]Attr, 0, len(ops)+16)
 	for _, op := range ops {

@@ -3,6 +3,7 @@ package eval
 import (
 	"cairn.dev/cairn/internal/nix/token"
 	"cairn.dev/cairn/internal/nix/toml"
+	"strings"
 )
 
 // formatBuiltins convert between values and JSON, TOML and XML.
@@ -28,13 +29,14 @@ func formatBuiltins() []*Primop {
 }
 
 // tomlValue converts a parsed TOML tree. Nix 2.8 has no date-time values
-// and fails on them; its strings end at a NUL byte, attribute names do
-// not.
+// and fails on them. Strings and names with NUL bytes are an error, as in
+// later Nix (2.8 cut strings at the NUL).
 func tomlValue(v any, pos token.Pos) Value {
 	switch x := v.(type) {
 	case map[string]any:
 		attrs := make([]Attr, 0, len(x))
 		for _, k := range sortedKeys(x) {
+			checkNul(k, pos, "while parsing TOML: ")
 			attrs = append(attrs, Attr{Name: k, Value: tomlValue(x[k], pos)})
 		}
 		return &Attrs{List: attrs}
@@ -45,7 +47,8 @@ func tomlValue(v any, pos token.Pos) Value {
 		}
 		return &List{Elems: elems}
 	case string:
-		return mkString(cString(x))
+		checkNul(x, pos, "while parsing TOML: ")
+		return mkString(x)
 	case int64, float64, bool:
 		return x
 	case toml.Datetime:
@@ -53,4 +56,11 @@ func tomlValue(v any, pos token.Pos) Value {
 	}
 	throwf(pos, "while parsing a TOML string: unsupported value")
 	return nil
+}
+
+// checkNul refuses a decoded string that a Nix string cannot hold.
+func checkNul(s string, pos token.Pos, prefix string) {
+	if strings.IndexByte(s, 0) >= 0 {
+		throwf(pos, "%sinput string '%s' cannot be represented as Nix string because it contains null bytes", prefix, strings.ReplaceAll(s, "\x00", "␀"))
+	}
 }

@@ -38,6 +38,13 @@ func moduleBuiltins() []*Primop {
 		prim("__cairnGroupConfigs", 1, func(ev *Evaluator, pos token.Pos, a []Value) Value {
 			return m.group(ev, a[0], pos)
 		}),
+		// __cairnGroupDeclarations decls: for the declarations [{ _file;
+		// options; }] met at one level of the option tree (options already
+		// checked to be sets), the lib's declsByName: name -> [{ _file;
+		// options; pos; }], in the order of decls.
+		prim("__cairnGroupDeclarations", 1, func(ev *Evaluator, pos token.Pos, a []Value) Value {
+			return groupDeclarations(ev, a[0], pos)
+		}),
 	}
 }
 
@@ -318,4 +325,30 @@ func (n *subConfigsNode) eval(ev *Evaluator, _ *env) Value {
 		}
 	}
 	return &List{Elems: out}
+}
+
+// groupDeclarations groups the option declarations of one level by name.
+func groupDeclarations(ev *Evaluator, declsV Value, pos token.Pos) Value {
+	byName := map[string][]Value{}
+	var names []string
+	for _, d := range ev.forceList(declsV, pos).Elems {
+		ds := ev.forceAttrs(d, pos)
+		file := attr(ev, ds, "_file", pos)
+		for _, x := range ev.forceAttrs(attr(ev, ds, "options", pos), pos).List {
+			if _, ok := byName[x.Name]; !ok {
+				names = append(names, x.Name)
+			}
+			var p Value
+			if x.Pos.IsValid() {
+				p = &Thunk{n: posNode{x.Pos}}
+			}
+			byName[x.Name] = append(byName[x.Name], &Attrs{List: []Attr{{Name: "_file", Value: file}, {Name: "options", Value: x.Value}, {Name: "pos", Value: p}}})
+		}
+	}
+	slices.Sort(names)
+	out := make([]Attr, len(names))
+	for i, name := range names {
+		out[i] = Attr{Name: name, Value: &List{Elems: byName[name]}}
+	}
+	return &Attrs{List: out}
 }

@@ -231,12 +231,13 @@ func (ev *Evaluator) regex(v Value, pos token.Pos) *nixRegex {
 
 // regexes returns the evaluator's cache of compiled expressions. Until
 // the Evaluator has a field for it, expressions are compiled each time.
-func (ev *Evaluator) regexes() *regexCache { return nil }
+func (ev *Evaluator) regexes() *regexCache { return &ev.regexCache }
 
 // primReplaceStrings is builtins.replaceStrings with Nix 2.8's algorithm:
 // at each position the patterns are tried in order, an empty pattern
 // matches everywhere (the end included) and the character after it is
-// kept. As in Nix 2.8, every replacement is forced, used or not.
+// kept. A replacement is forced only when used (Nix 2.8 forced them all;
+// later Nix, and the upstream suite, force lazily).
 func primReplaceStrings(ev *Evaluator, pos token.Pos, args []Value) Value {
 	fromL := ev.forceList(args[0], pos)
 	toL := ev.forceList(args[1], pos)
@@ -248,8 +249,11 @@ func primReplaceStrings(ev *Evaluator, pos token.Pos, args []Value) Value {
 		from[i] = ev.forceString(e, pos).S
 	}
 	to := make([]*String, len(toL.Elems))
-	for i, e := range toL.Elems {
-		to[i] = ev.forceString(e, pos)
+	repl := func(i int) *String {
+		if to[i] == nil {
+			to[i] = ev.forceString(toL.Elems[i], pos)
+		}
+		return to[i]
 	}
 	str := ev.forceString(args[2], pos)
 	s := str.S
@@ -263,7 +267,7 @@ func primReplaceStrings(ev *Evaluator, pos token.Pos, args []Value) Value {
 				continue
 			}
 			found = true
-			b.WriteString(to[i].S)
+			b.WriteString(repl(i).S)
 			if f == "" {
 				if p < len(s) {
 					b.WriteByte(s[p])

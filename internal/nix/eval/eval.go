@@ -40,6 +40,9 @@ type Options struct {
 	Dir string
 	// MaxCallDepth bounds nested function calls; 0 means 10000.
 	MaxCallDepth int
+	// Lints sets the parser's lints (by name, parser.LintURLLiterals
+	// ...) for every file parsed; their warnings go to Stderr.
+	Lints map[string]parser.Level
 }
 
 // Evaluator evaluates Nix expressions. It is not safe for concurrent use.
@@ -58,6 +61,8 @@ type Evaluator struct {
 	busy       []*Thunk
 	stderr     io.Writer
 	steps      int
+	// regexCache keeps compiled regular expressions (match, split).
+	regexCache regexCache
 }
 
 // defaultMaxCallDepth bounds nested calls so that runaway recursion ends
@@ -149,7 +154,8 @@ func (ev *Evaluator) unwind(depth, busy int, memo *Error) {
 // ParseFile parses a file (or an embedded file) and returns its syntax tree.
 func (ev *Evaluator) parse(name string, src []byte, baseDir string) (ast.Expr, error) {
 	home := ev.opts.Getenv("HOME")
-	return parser.ParseFile(ev.fset, name, src, parser.Config{BaseDir: baseDir, HomeDir: home})
+	warn := func(w parser.Warning) { fmt.Fprint(ev.stderr, FormatWarning(ev.fset, w)) }
+	return parser.ParseFile(ev.fset, name, src, parser.Config{BaseDir: baseDir, HomeDir: home, Lints: ev.opts.Lints, Warn: warn})
 }
 
 // EvalString parses and evaluates src as an expression whose relative
@@ -466,7 +472,7 @@ func (ev *Evaluator) forceString(v Value, pos token.Pos) *String {
 func (ev *Evaluator) forceStringNoCtx(v Value, pos token.Pos) string {
 	s := ev.forceString(v, pos)
 	if len(s.Ctx) > 0 {
-		throwf(pos, "the string '%s' is not allowed to refer to a store path (such as '%s')", s.S, strings.TrimLeft(s.Ctx[0], "=!"))
+		throwf(pos, "the string '%s' is not allowed to refer to a store path (such as '%s')", s.S, s.Ctx[0])
 	}
 	return s.S
 }

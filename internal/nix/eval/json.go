@@ -148,6 +148,15 @@ func showType(v Value) string {
 // writeJSONString writes s as Nix does: '"' and '\\' escaped, \n \r \t,
 // other control bytes as \u00xx, every other byte as it is.
 func writeJSONString(b *strings.Builder, s string) {
+	if !utf8.ValidString(s) {
+		for i := 0; i < len(s); {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && n <= 1 {
+				throwf(token.NoPos, "JSON serialization error: [json.exception.type_error.316] invalid UTF-8 byte at index %d: 0x%02X", i, s[i])
+			}
+			i += n
+		}
+	}
 	const hexDigits = "0123456789abcdef"
 	b.WriteByte('"')
 	for i := 0; i < len(s); i++ {
@@ -648,10 +657,17 @@ func (p *jsonParser) value(depth int) (Value, error) {
 	case jtNull:
 		return nil, nil
 	case jtString:
-		return mkString(cString(string(p.lex.str))), nil
+		s := string(p.lex.str)
+		if strings.IndexByte(s, 0) >= 0 {
+			return nil, &jsonError{"input string '" + strings.ReplaceAll(s, "\x00", "␀") + "' cannot be represented as Nix string because it contains null bytes"}
+		}
+		return mkString(s), nil
 	case jtUnsigned:
 		u, err := strconv.ParseUint(p.lex.num, 10, 64)
 		if err == nil {
+			if u > math.MaxInt64 {
+				return nil, &jsonError{"unsigned json number " + p.lex.num + " outside of Nix integer range"}
+			}
 			return int64(u), nil
 		}
 		return p.float()
@@ -693,6 +709,9 @@ func (p *jsonParser) value(depth int) (Value, error) {
 				return nil, p.fail(jtString, "object key")
 			}
 			key := string(p.lex.str)
+			if strings.IndexByte(key, 0) >= 0 {
+				return nil, &jsonError{"input string '" + strings.ReplaceAll(key, "\x00", "␀") + "' cannot be represented as Nix string because it contains null bytes"}
+			}
 			if p.token() != jtNameSep {
 				return nil, p.fail(jtNameSep, "object separator")
 			}
@@ -727,12 +746,4 @@ func (p *jsonParser) float() (Value, error) {
 		return nil, &jsonError{fmt.Sprintf("[json.exception.out_of_range.406] number overflow parsing '%s'", p.lex.num)}
 	}
 	return f, nil
-}
-
-// cString cuts s at its first NUL byte, as Nix 2.8's C strings do.
-func cString(s string) string {
-	if i := strings.IndexByte(s, 0); i >= 0 {
-		return s[:i]
-	}
-	return s
 }

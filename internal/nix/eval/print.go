@@ -135,10 +135,7 @@ func (p *printer) child(v Value) {
 
 // formatFloat prints a float as C++'s ostream does by default (%g with
 // six significant digits).
-func formatFloat(f float64) string {
-	s := strconv.FormatFloat(f, 'g', 6, 64)
-	return s
-}
+func formatFloat(f float64) string { return cFloat(f) }
 
 // quoteString quotes s as a Nix string literal.
 func quoteString(s string) string {

@@ -12,14 +12,21 @@ import (
 // Regular expressions of builtins.match and builtins.split.
 //
 // Nix compiles them with C++ std::regex in its POSIX extended grammar
-// (libstdc++), which matches bytes, not characters, and among the longest
-// matches picks the one its depth-first search finds first: alternatives
-// left to right, repetitions greedily. Go's regexp in leftmost-longest
-// mode makes the same choice, so an expression is parsed here with
-// libstdc++'s grammar (its errors included) and rewritten into Go syntax
-// over a Latin-1 view of the bytes: byte b becomes rune b, so that `.`,
-// bracket expressions and literal bytes of multi-byte characters behave
-// as they do in Nix.
+// (libstdc++), which matches bytes, not characters, with a depth-first
+// executor. An expression is parsed here with libstdc++'s grammar (its
+// errors included) into a tree, which has two uses:
+//
+//   - translated to Go syntax over a Latin-1 view of the bytes (byte b is
+//     rune b, so "." and bracket expressions see bytes), Go's regexp finds
+//     in linear time whether and where a match starts;
+//   - compiled into the automaton libstdc++ builds, run depth-first from
+//     that position as libstdc++ runs it, it picks the match and groups
+//     Nix reports, quirks included (see the executor below).
+//
+// The executor has a step budget; past it (long strings, expressions
+// that make the search exponential, where Nix itself would overflow its
+// stack or take very long) Go's leftmost-longest match is used, which
+// agrees with libstdc++ except for those quirks.
 
 // errRegexSpace is the error libstdc++ reports for expressions whose
 // automaton is too large; Nix words it differently.
@@ -30,7 +37,10 @@ type nixRegex struct {
 	pattern string
 	goSrc   string // Go syntax of the expression, "^" written as \A
 	ngroups int
-	nfa     *nfa // libstdc++'s automaton, nil when too large for it
+	nfa     *nfa // libstdc++'s automaton
+	// onePath: the expression has no alternation or repetition, so the
+	// match Go finds is the only one and the automaton is not needed.
+	onePath bool
 	// Compiled variants, made on first use: index by regexVariant.
 	progs [4]*regexp.Regexp
 }
@@ -83,6 +93,7 @@ func compileNixRegex(pattern string) (*nixRegex, error) {
 	if re.nfa == nil {
 		return nil, errRegexSpace
 	}
+	re.onePath = !hasChoice(tree)
 	// Compile the plain variant now so that Go's own limits surface as an
 	// error of the builtin, not later.
 	if _, err := re.prog(reSearch); err != nil {
@@ -179,6 +190,9 @@ func (re *nixRegex) matchFull(s string) regexMatch {
 		return nil
 	}
 	left := nfaTotalBudget
+	if re.onePath {
+		left = 0
+	}
 	if r, ok := re.nfa.run(s, 0, true, false, false, &left); ok && r != nil {
 		return r
 	}
@@ -277,6 +291,9 @@ func (re *nixRegex) findAll(s string) []regexMatch {
 	sub := newSubject(s)
 	prevAvail := false
 	left := nfaTotalBudget
+	if re.onePath {
+		left = 0
+	}
 	m := re.findAt(sub, 0, false, false, &left)
 	for m != nil {
 		out = append(out, m)
@@ -965,6 +982,23 @@ func (b *nfaBuilder) build(n reNode) nfaFrag {
 		return e
 	}
 	return b.single(nfaState{op: opDummy})
+}
+
+// hasChoice reports whether n has an alternation or a repetition.
+func hasChoice(n reNode) bool {
+	switch n := n.(type) {
+	case *reAlt, *reRepeat:
+		return true
+	case *reGroup:
+		return hasChoice(n.sub)
+	case *reConcat:
+		for _, s := range n.subs {
+			if hasChoice(s) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // buildNFA compiles a parsed expression as libstdc++ does: group 0

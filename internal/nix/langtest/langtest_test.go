@@ -279,9 +279,10 @@ func runCase(ctx context.Context, r oracle.Runner, dir string, c testCase) outco
 	for _, s := range c.steps {
 		res := r.Run(ctx, s.inv)
 		// Upstream writes its working directory as /pwd; the suite
-		// folder is its lang/.
-		stdout := strings.ReplaceAll(res.Stdout, dir+"/", "/pwd/lang/")
-		stderr := strings.ReplaceAll(res.Stderr, dir+"/", "/pwd/lang/")
+		// folder is its lang/ (and `../x` from there is /pwd/x).
+		pwd := strings.NewReplacer(dir+"/", "/pwd/lang/", filepath.Dir(dir)+"/", "/pwd/")
+		stdout := pwd.Replace(res.Stdout)
+		stderr := pwd.Replace(res.Stderr)
 		if c.kind == evalFail {
 			if _, err := os.Stat(filepath.Join(dir, c.name+".postprocess")); err == nil {
 				stderr = postprocess(stderr)

@@ -11,7 +11,10 @@
 // attribute paths are merged into nested attribute sets, duplicate
 // attributes and formals are errors, indented strings are stripped, and
 // path literals are made absolute. With Config.Globals set it also reports
-// undefined variables, which Nix reports while parsing too.
+// undefined variables, which Nix reports while parsing too. Config.Lints
+// turns on the lints of Nix's settings (URL literals, absolute and short
+// path literals) as warnings or errors, and Config.Warn receives the
+// warnings, among them Nix's warning about `or` used as an identifier.
 package parser
 
 import (
@@ -35,6 +38,15 @@ type Config struct {
 	// reports variables that are bound nowhere, as Nix does when it
 	// parses. NixGlobals is Nix 2.8's set.
 	Globals func(name string) bool
+	// Lints sets the level of each lint by name (LintURLLiterals, ...);
+	// a lint not named is ignored. A fatal lint is a parse error at the
+	// offending literal.
+	Lints map[string]Level
+	// Warn, when set, receives the parse's warnings in the order they
+	// are found: lints at level Warn, and the uses of `or` as an
+	// identifier whose meaning a future Nix will change (given whatever
+	// the lint settings, as Nix does). Without it they are dropped.
+	Warn func(Warning)
 }
 
 // MaxDepth is how deeply expressions may nest. Deeper input is an error
@@ -563,9 +575,12 @@ func (p *parser) parseApp() ast.Expr {
 	if !startsSelect(p.tok.t) {
 		p.unexpected("")
 	}
-	fn := p.parseSelect()
+	// A cursed `x or` is no longer cursed as the function: read as an
+	// identifier, `or` would be an argument of the same call.
+	fn, _ := p.parseSelect()
 	for startsSelect(p.tok.t) {
-		arg := p.parseSelect()
+		arg, cursed := p.parseSelect()
+		p.warnCursedOr(cursed)
 		if c, ok := fn.(*ast.Call); ok {
 			c.Args = append(c.Args, arg)
 		} else {
@@ -576,8 +591,10 @@ func (p *parser) parseApp() ast.Expr {
 }
 
 // parseSelect parses expr_select: `x.a.b`, `x.a.b or d`, and the call
-// `x or` that Nix keeps for a function named `or`.
-func (p *parser) parseSelect() ast.Expr {
+// `x or` that Nix keeps for a function named `or`; for that call it also
+// returns what the caller needs to warn about it (see warnCursedOr).
+func (p *parser) parseSelect() (ast.Expr, *cursedOr) {
+	start := p.tok.start
 	x := p.parseSimple()
 	switch p.tok.t {
 	case scanner.DOT:
@@ -590,17 +607,20 @@ func (p *parser) parseSelect() ast.Expr {
 			if !startsSelect(p.tok.t) {
 				p.unexpected("")
 			}
-			sel.Default = p.parseSelect()
+			def, cursed := p.parseSelect()
+			p.warnCursedOr(cursed)
+			sel.Default = def
 			p.leave()
 		}
 		sel.EndPos = p.pos(p.lastEnd())
-		return sel
+		return sel, nil
 	case scanner.OR_KW:
 		orPos := p.pos(p.tok.start)
+		end := p.tok.end
 		p.next()
-		return &ast.Call{Fn: x, Args: []ast.Expr{&ast.Var{NamePos: orPos, Name: "or"}}}
+		return &ast.Call{Fn: x, Args: []ast.Expr{&ast.Var{NamePos: orPos, Name: "or"}}}, &cursedOr{start: start, end: end}
 	}
-	return x
+	return x, nil
 }
 
 // lastEnd returns the end offset of the token before the current one.
@@ -680,6 +700,7 @@ func (p *parser) parseSimple() ast.Expr {
 			},
 		}
 	case scanner.URI:
+		p.lintURL(k)
 		p.next()
 		return &ast.String{ValuePos: pos, Value: k.str}
 	case scanner.LPAREN:
@@ -715,7 +736,9 @@ func (p *parser) parseSimple() ast.Expr {
 		defer p.leave()
 		list := &ast.List{Lbrack: pos}
 		for startsSelect(p.tok.t) {
-			list.Elems = append(list.Elems, p.parseSelect())
+			e, cursed := p.parseSelect()
+			p.warnCursedOr(cursed)
+			list.Elems = append(list.Elems, e)
 		}
 		if p.tok.t != scanner.RBRACK {
 			p.unexpected("")
@@ -768,6 +791,7 @@ func (p *parser) parseString() ast.Expr {
 func (p *parser) parsePath() ast.Expr {
 	k := p.tok
 	pos := p.pos(k.start)
+	p.lintPath(k)
 	var value string
 	if k.t == scanner.HPATH {
 		value = p.cfg.HomeDir + k.str[1:]

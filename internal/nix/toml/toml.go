@@ -713,6 +713,13 @@ func (p *parser) numberOrDate() any {
 		return dt
 	}
 	if v, ok := parseInteger(tok); ok {
+		if v == math.MaxInt64 || v == math.MinInt64 {
+			// Out of range: Nix (toml11) refuses integers beyond 64 bits.
+			if _, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimPrefix(tok, "+"), "_", ""), 0, 64); err != nil {
+				p.pos = start
+				p.fail("too large integer: current max digits = 2^63")
+			}
+		}
 		return v
 	}
 	if v, ok := parseFloat(tok); ok {

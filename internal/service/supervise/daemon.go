@@ -20,6 +20,9 @@ import (
 	"cairn.dev/cairn/internal/service/unit"
 )
 
+// ErrRunning is the error of a daemon started for a root that has one.
+var ErrRunning = errors.New("a supervisor already runs")
+
 // Config configures a daemon.
 type Config struct {
 	Root       string           // the managed root; "/" for the host itself
@@ -79,12 +82,17 @@ func (d *Daemon) Run(ctx context.Context, ready func()) error {
 			return fmt.Errorf("supervise: %v", err)
 		}
 	}
-	sock := d.paths.Socket()
-	if c, err := dialUnix(sock); err == nil {
-		c.Close()
-		pid, _ := os.ReadFile(d.paths.PIDFile())
-		return fmt.Errorf("supervise: a daemon already runs for %s (pid %s)", d.root, strings.TrimSpace(string(pid)))
+	// One daemon a root: it holds an exclusive lock for its lifetime.
+	lock, err := os.OpenFile(filepath.Join(d.paths.RunDir(), "supervise.lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("supervise: %v", err)
 	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		pid, _ := os.ReadFile(d.paths.PIDFile())
+		return fmt.Errorf("supervise: %w for %s (pid %s)", ErrRunning, d.root, strings.TrimSpace(string(pid)))
+	}
+	sock := d.paths.Socket()
 	os.Remove(sock)
 	ln, err := listenUnix(sock)
 	if err != nil {
@@ -543,7 +551,7 @@ func shortSockPath(path string) (string, func(), error) {
 	if len(path) < 100 {
 		return path, func() {}, nil
 	}
-	fd, err := syscall.Open(filepath.Dir(path), syscall.O_PATH|syscall.O_CLOEXEC, 0)
+	fd, err := syscall.Open(filepath.Dir(path), syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return "", nil, err
 	}

@@ -27,7 +27,7 @@ func lookupAccount(root, user, group string) (*account, error) {
 	groupFile := filepath.Join(root, "etc", "group")
 	if user != "" {
 		found := false
-		err := scanColon(passwd, func(f []string) bool {
+		scanColon(passwd, func(f []string) bool {
 			if len(f) < 7 || (f[0] != user && f[2] != user) {
 				return false
 			}
@@ -41,13 +41,11 @@ func lookupAccount(root, user, group string) (*account, error) {
 			return true
 		})
 		if !found {
-			if uid, err := strconv.Atoi(user); err == nil && uid >= 0 {
-				a.UID, a.GID = uid, uid
-			} else if err != nil {
-				return nil, fmt.Errorf("user %q: %v", user, err)
-			} else {
+			uid, err := strconv.Atoi(user)
+			if err != nil || uid < 0 {
 				return nil, fmt.Errorf("user %q not found in %s", user, passwd)
 			}
+			a.UID, a.GID = uid, uid
 		}
 		// Supplementary groups: those listing the user as a member.
 		scanColon(groupFile, func(f []string) bool {

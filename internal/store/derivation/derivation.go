@@ -7,6 +7,7 @@
 package derivation
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -36,7 +37,21 @@ type Derivation struct {
 }
 
 // Name returns the derivation's name (its "name" environment variable).
-func (d *Derivation) Name() string { return d.Env["name"] }
+func (d *Derivation) Name() string {
+	if n, ok := d.Env["name"]; ok {
+		return n
+	}
+	// With structured attributes the name is a field of __json.
+	if js, ok := d.Env["__json"]; ok {
+		var attrs struct {
+			Name string `json:"name"`
+		}
+		if json.Unmarshal([]byte(js), &attrs) == nil {
+			return attrs.Name
+		}
+	}
+	return ""
+}
 
 // IsFixedOutput reports whether d is a fixed-output derivation: one
 // output, "out", with an expected hash.

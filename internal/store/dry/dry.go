@@ -202,7 +202,10 @@ func (s *Store) build(req *eval.DerivationRequest) (*derivation.Derivation, erro
 		d.Env[k] = v
 	}
 	if n, ok := d.Env["name"]; !ok {
-		d.Env["name"] = req.Name
+		// With structured attributes (__json) the name lives in the JSON.
+		if _, structured := d.Env["__json"]; !structured {
+			d.Env["name"] = req.Name
+		}
 	} else if n != req.Name {
 		return nil, fmt.Errorf("name %q differs from the environment's name %q", req.Name, n)
 	}

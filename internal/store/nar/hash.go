@@ -24,9 +24,9 @@ func HashPath(ctx context.Context, root string, filter Filter) (nixhash.Hash, in
 	return nixhash.Hash{Algo: nixhash.SHA256, Digest: sum}, n, nil
 }
 
-// pipeHasher is an io.Writer and io.ReaderFrom that hands filled chunks to
-// a goroutine hashing them, so that the next chunk is read while the last
-// is hashed.
+// pipeHasher is an io.Writer (and chunkReader) that hands filled chunks
+// to a goroutine hashing them, so that the next chunk is read while the
+// last is hashed.
 type pipeHasher struct {
 	h     hash.Hash
 	cur   []byte
@@ -36,9 +36,11 @@ type pipeHasher struct {
 	total int64
 }
 
+// Chunks small enough to stay in the caches; enough of them to keep
+// the hashing goroutine busy while a file is opened.
 const (
-	chunkSize = 1 << 20
-	chunks    = 4
+	chunkSize = 256 << 10
+	chunks    = 8
 )
 
 func newPipeHasher(h hash.Hash) *pipeHasher {
@@ -48,14 +50,16 @@ func newPipeHasher(h hash.Hash) *pipeHasher {
 	}
 	p.cur = <-p.free
 	p.done.Add(1)
-	go func() {
-		defer p.done.Done()
-		for b := range p.full {
-			p.h.Write(b)
-			p.free <- b[:0]
-		}
-	}()
+	go p.hashLoop()
 	return p
+}
+
+func (p *pipeHasher) hashLoop() {
+	defer p.done.Done()
+	for b := range p.full {
+		p.h.Write(b)
+		p.free <- b[:0]
+	}
 }
 
 func (p *pipeHasher) send() {
@@ -77,8 +81,8 @@ func (p *pipeHasher) Write(b []byte) (int, error) {
 	return n, nil
 }
 
-// ReadFrom reads from r straight into the chunks.
-func (p *pipeHasher) ReadFrom(r io.Reader) (int64, error) {
+// readChunks reads from r straight into the chunks.
+func (p *pipeHasher) readChunks(r io.Reader) (int64, error) {
 	var total int64
 	for {
 		n, err := r.Read(p.cur[len(p.cur):cap(p.cur)])

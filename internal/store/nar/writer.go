@@ -21,6 +21,7 @@ type Writer struct {
 	child   bool      // the open node is an entry of a directory
 	left    int64     // contents still owed for the open regular file
 	size    int64     // contents size of the open regular file
+	copyBuf []byte    // for ReadFrom when w cannot read for itself
 	err     error
 }
 
@@ -193,8 +194,8 @@ func (nw *Writer) Write(p []byte) (int, error) {
 }
 
 // ReadFrom copies the contents of the open regular file from r, which
-// must supply exactly the announced size. When the underlying writer can
-// read for itself (io.ReaderFrom), the bytes go to it without a copy.
+// must supply exactly the announced size, through one buffer reused for
+// every file (HashPath's hasher reads into its own chunks instead).
 func (nw *Writer) ReadFrom(r io.Reader) (int64, error) {
 	if err := nw.flush(); err != nil {
 		return 0, err
@@ -202,10 +203,13 @@ func (nw *Writer) ReadFrom(r io.Reader) (int64, error) {
 	lr := &io.LimitedReader{R: r, N: nw.left}
 	var n int64
 	var err error
-	if rf, ok := nw.w.(io.ReaderFrom); ok {
-		n, err = rf.ReadFrom(lr)
+	if cr, ok := nw.w.(chunkReader); ok {
+		n, err = cr.readChunks(lr)
 	} else {
-		n, err = io.CopyBuffer(nw.w, lr, make([]byte, 256<<10))
+		if nw.copyBuf == nil {
+			nw.copyBuf = make([]byte, 256<<10)
+		}
+		n, err = io.CopyBuffer(nw.w, lr, nw.copyBuf)
 	}
 	nw.left -= n
 	if err != nil {
@@ -216,6 +220,12 @@ func (nw *Writer) ReadFrom(r io.Reader) (int64, error) {
 		return n, fmt.Errorf("nar: contents ended %d bytes short", nw.left)
 	}
 	return n, nil
+}
+
+// chunkReader is a destination that reads file contents into its own
+// buffers, saving a copy.
+type chunkReader interface {
+	readChunks(r io.Reader) (int64, error)
 }
 
 // Close ends the archive and flushes it; it does not close the underlying

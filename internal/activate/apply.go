@@ -1,0 +1,200 @@
+package activate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"cairn.dev/cairn/internal/service"
+)
+
+// ConflictError is returned when files cairn did not create are in the
+// way; nothing has changed.
+type ConflictError struct{ Conflicts []string }
+
+func (e *ConflictError) Error() string {
+	return "refusing to switch: " + strings.Join(e.Conflicts, "; ")
+}
+
+// IncompleteError is returned when the switch completed but units failed
+// or activation scripts failed: the root is in the new generation.
+type IncompleteError struct{ Errs []error }
+
+func (e *IncompleteError) Error() string {
+	var s []string
+	for _, err := range e.Errs {
+		s = append(s, err.Error())
+	}
+	return "the switch completed with errors:\n" + strings.Join(s, "\n")
+}
+
+// step is one step of Apply.
+type step struct {
+	name string
+	run  func(ctx context.Context) error
+}
+
+// Steps lists the names of Apply's steps for a plan, in order (numbered
+// from 1 for BeforeStep).
+func (a *Activator) Steps(p *Plan) []string {
+	var out []string
+	for _, s := range a.steps(p, nil) {
+		out = append(out, s.name)
+	}
+	return out
+}
+
+func (a *Activator) steps(p *Plan, soft *[]error) []step {
+	root := a.Root
+	var s []step
+	add := func(name string, f func(ctx context.Context) error) { s = append(s, step{name, f}) }
+	add("journal", func(ctx context.Context) error {
+		j := &Journal{Action: p.Action, To: p.New.Path, FromGeneration: p.FromGeneration, ToGeneration: p.ToGeneration,
+			NewGeneration: p.NewGeneration, DropGeneration: p.DropGeneration, PID: os.Getpid(), Started: time.Now().UTC()}
+		if p.Old != nil {
+			j.From = p.Old.Path
+		}
+		return writeJournal(root, j)
+	})
+	if p.ToGeneration > 0 {
+		add("generation link", func(ctx context.Context) error {
+			if _, err := os.Lstat(a.Profiles.LinkPath(p.ToGeneration)); err == nil {
+				return nil
+			}
+			n, err := a.Profiles.Add(ctx, p.New.Path)
+			if err == nil && n != p.ToGeneration {
+				err = fmt.Errorf("made generation %d, expected %d", n, p.ToGeneration)
+			}
+			return err
+		})
+		add("profile", func(ctx context.Context) error {
+			_, err := a.Profiles.SetCurrent(p.ToGeneration)
+			return err
+		})
+	}
+	if p.Activates() {
+		add("stop units", func(ctx context.Context) error {
+			if a.Manager == nil || len(p.Services.Stop) == 0 {
+				return nil
+			}
+			for _, u := range p.Services.Stop {
+				if err := a.Manager.Stop(ctx, u); err != nil {
+					*soft = append(*soft, err)
+				}
+			}
+			return nil
+		})
+		add("users and groups", func(ctx context.Context) error { return applyUsers(root, p.Users) })
+		add("etc static", func(ctx context.Context) error { return applyEtcStatic(root, p.Etc) })
+		add("etc files", func(ctx context.Context) error { return applyEtcFiles(root, p.Etc) })
+		add("tmpfiles", func(ctx context.Context) error {
+			for _, t := range p.Tmpfiles {
+				if err := t.apply(root, p.ids); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		add("activation scripts", func(ctx context.Context) error {
+			env := append(os.Environ(), "CAIRN_ROOT="+string(root), "systemConfig="+p.New.Path)
+			for _, sc := range p.Scripts {
+				if err := a.runScript(ctx, sc, env); err != nil {
+					*soft = append(*soft, fmt.Errorf("activation script %s: %w", sc.Name, err))
+				}
+			}
+			return nil
+		})
+		add("current system", func(ctx context.Context) error {
+			_, err := a.Profiles.SetCurrentSystem(p.New.Path)
+			return err
+		})
+		add("start units", func(ctx context.Context) error {
+			if a.Manager == nil {
+				return nil
+			}
+			if err := a.Manager.Load(ctx, p.Services.Units); err != nil {
+				return fmt.Errorf("loading units: %w", err)
+			}
+			for _, l := range []struct {
+				f     func(context.Context, ...string) error
+				units []string
+			}{{a.Manager.Reload, p.Services.Reload}, {a.Manager.Restart, p.Services.Restart}, {a.Manager.Start, p.Services.Start}} {
+				for _, u := range l.units {
+					if err := l.f(ctx, u); err != nil {
+						*soft = append(*soft, err)
+					}
+				}
+			}
+			return nil
+		})
+	}
+	if p.ToGeneration > 0 || p.DropGeneration > 0 {
+		add("boot entries", func(ctx context.Context) error {
+			if p.DropGeneration > 0 && p.DropGeneration != p.ToGeneration {
+				if err := a.Profiles.Delete(p.DropGeneration); err != nil {
+					return err
+				}
+			}
+			return a.Profiles.WriteBootEntries()
+		})
+	}
+	add("done", func(ctx context.Context) error { return removeJournal(root) })
+	return s
+}
+
+// Apply carries out a plan, step by step behind the journal. Conflicts
+// stop it before anything changes. Failing units and activation scripts
+// do not stop it: it completes the switch and returns an
+// *IncompleteError that carries them (with the units' log tails).
+func (a *Activator) Apply(ctx context.Context, p *Plan) error {
+	if len(p.Conflicts) > 0 {
+		return &ConflictError{p.Conflicts}
+	}
+	var soft []error
+	for i, s := range a.steps(p, &soft) {
+		if a.BeforeStep != nil {
+			a.BeforeStep(i+1, s.name)
+		}
+		if err := ctx.Err(); err != nil && s.name != "done" {
+			return fmt.Errorf("interrupted before step %d (%s); the next switch completes it, rollback undoes it: %w", i+1, s.name, err)
+		}
+		if err := s.run(ctx); err != nil {
+			return fmt.Errorf("step %d (%s): %w", i+1, s.name, err)
+		}
+	}
+	if len(soft) > 0 {
+		return &IncompleteError{soft}
+	}
+	return nil
+}
+
+// execScript runs an activation script, its output to log.
+func execScript(ctx context.Context, path string, env []string, log io.Writer) error {
+	cmd := exec.CommandContext(ctx, path)
+	cmd.Env = env
+	if log == nil {
+		log = io.Discard
+	}
+	cmd.Stdout, cmd.Stderr = log, log
+	return cmd.Run()
+}
+
+// UnitErrors returns the unit failures in err, if any.
+func UnitErrors(err error) []*service.UnitError {
+	var out []*service.UnitError
+	var inc *IncompleteError
+	if errors.As(err, &inc) {
+		for _, e := range inc.Errs {
+			var ue *service.UnitError
+			if errors.As(e, &ue) {
+				out = append(out, ue)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,303 @@
+package activate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"cairn.dev/cairn/internal/system"
+)
+
+// ManifestFile is where the managed /etc files are listed (in-root path).
+const ManifestFile = "/etc/.cairn-managed"
+
+// Manifest lists the files cairn manages in /etc.
+type Manifest struct {
+	Version int           `json:"version"`
+	Files   []ManagedFile `json:"files"`
+}
+
+// ManagedFile is one managed file of /etc.
+type ManagedFile struct {
+	Target string `json:"target"`
+	Kind   string `json:"kind"` // "link" or "copy"
+}
+
+// EtcChange is one change to ROOT/etc.
+type EtcChange struct {
+	Op      string // "add", "replace", "remove"
+	Target  string // relative to /etc
+	Kind    string // "link" or "copy"
+	Link    string // for links: /etc/static/TARGET
+	Content []byte // for copies
+	Mode    os.FileMode
+	UID     int
+	GID     int
+	owner   string // for printing, user:group
+}
+
+// EtcPlan is the /etc part of a plan.
+type EtcPlan struct {
+	StaticFrom, StaticTo string // targets of /etc/static
+	Changes              []EtcChange
+	Conflicts            []string
+	Manifest             Manifest
+}
+
+func readManifest(root system.Root) (Manifest, error) {
+	var m Manifest
+	data, err := os.ReadFile(root.Host(ManifestFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return Manifest{Version: 1}, nil
+	}
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return m, fmt.Errorf("%s: %w", root.Host(ManifestFile), err)
+	}
+	return m, nil
+}
+
+// etcEntries returns the generation's etc entries plus the files derived
+// from its users (ssh authorized keys), with their contents resolved.
+type etcWant struct {
+	system.EtcEntry
+	content []byte // for copies
+}
+
+func wantedEtc(root system.Root, g *system.Generation) ([]etcWant, error) {
+	var out []etcWant
+	for _, e := range g.Etc {
+		w := etcWant{EtcEntry: e}
+		if e.IsCopy() {
+			data, err := os.ReadFile(root.Host(e.Source))
+			if err != nil {
+				return nil, fmt.Errorf("etc %s: %w", e.Target, err)
+			}
+			w.content = data
+		}
+		out = append(out, w)
+	}
+	for _, u := range g.Users {
+		if len(u.AuthorizedKeys) == 0 {
+			continue
+		}
+		out = append(out, etcWant{
+			EtcEntry: system.EtcEntry{Target: "ssh/authorized_keys.d/" + u.Name, Source: "(users." + u.Name + ".authorizedKeys)", Mode: "0444", User: "root", Group: "root"},
+			content:  []byte(strings.Join(u.AuthorizedKeys, "\n") + "\n"),
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Target < out[j].Target })
+	return out, nil
+}
+
+// planEtc compares the root's /etc with what the new generation wants.
+// ids resolves owner names with the user database the plan will write.
+func planEtc(root system.Root, newTop *system.Toplevel, ids *idLookup) (EtcPlan, error) {
+	var p EtcPlan
+	p.StaticFrom, _ = os.Readlink(root.Host("/etc/static"))
+	p.StaticTo = filepath.Join(newTop.Path, "etc")
+	old, err := readManifest(root)
+	if err != nil {
+		return p, err
+	}
+	oldKind := map[string]string{}
+	for _, f := range old.Files {
+		oldKind[f.Target] = f.Kind
+	}
+	want, err := wantedEtc(root, newTop.Gen)
+	if err != nil {
+		return p, err
+	}
+	p.Manifest.Version = 1
+	wanted := map[string]bool{}
+	for _, w := range want {
+		wanted[w.Target] = true
+		host := root.Host(filepath.Join("/etc", w.Target))
+		link := filepath.Join("/etc/static", w.Target)
+		fi, err := os.Lstat(host)
+		exists := err == nil
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return p, err
+		}
+		cur, _ := os.Readlink(host)
+		ours := exists && (oldKind[w.Target] != "" || cur == link)
+		if exists && !ours {
+			p.Conflicts = append(p.Conflicts, fmt.Sprintf("/etc/%s exists and was not created by cairn (move it away or remove it from the configuration)", w.Target))
+			continue
+		}
+		if exists && fi.IsDir() {
+			p.Conflicts = append(p.Conflicts, fmt.Sprintf("/etc/%s is a folder", w.Target))
+			continue
+		}
+		if c := parentConflict(root, w.Target); c != "" {
+			p.Conflicts = append(p.Conflicts, c)
+			continue
+		}
+		op := "add"
+		if exists {
+			op = "replace"
+		}
+		if !w.IsCopy() {
+			p.Manifest.Files = append(p.Manifest.Files, ManagedFile{w.Target, "link"})
+			if cur == link {
+				continue
+			}
+			p.Changes = append(p.Changes, EtcChange{Op: op, Target: w.Target, Kind: "link", Link: link})
+			continue
+		}
+		p.Manifest.Files = append(p.Manifest.Files, ManagedFile{w.Target, "copy"})
+		mode, _ := system.ParseMode(w.Mode)
+		uid, err := ids.uid(w.User)
+		if err != nil {
+			return p, fmt.Errorf("etc %s: %w", w.Target, err)
+		}
+		gid, err := ids.gid(w.Group)
+		if err != nil {
+			return p, fmt.Errorf("etc %s: %w", w.Target, err)
+		}
+		if exists && fi.Mode().IsRegular() && fi.Mode()&(os.ModePerm|os.ModeSetuid|os.ModeSetgid|os.ModeSticky) == mode && ownedBy(fi, uid, gid) {
+			if data, err := os.ReadFile(host); err == nil && bytes.Equal(data, w.content) {
+				continue
+			}
+		}
+		p.Changes = append(p.Changes, EtcChange{Op: op, Target: w.Target, Kind: "copy", Content: w.content, Mode: mode, UID: uid, GID: gid, owner: w.User + ":" + w.Group})
+	}
+	for _, f := range old.Files {
+		if wanted[f.Target] {
+			continue
+		}
+		host := root.Host(filepath.Join("/etc", f.Target))
+		fi, err := os.Lstat(host)
+		if err != nil {
+			continue // already gone
+		}
+		if f.Kind == "link" {
+			if cur, _ := os.Readlink(host); cur != filepath.Join("/etc/static", f.Target) {
+				continue // replaced by someone else since: not ours any more
+			}
+		} else if !fi.Mode().IsRegular() {
+			continue
+		}
+		p.Changes = append(p.Changes, EtcChange{Op: "remove", Target: f.Target, Kind: f.Kind})
+	}
+	sort.SliceStable(p.Changes, func(i, j int) bool { return p.Changes[i].Target < p.Changes[j].Target })
+	return p, nil
+}
+
+// parentConflict reports a parent of target that exists but is not a
+// folder (a link into /etc/static counts: cairn does not write through it).
+func parentConflict(root system.Root, target string) string {
+	dir := filepath.Dir(target)
+	for dir != "." {
+		fi, err := os.Lstat(root.Host(filepath.Join("/etc", dir)))
+		if err == nil && !fi.IsDir() {
+			return fmt.Sprintf("/etc/%s is in the way of /etc/%s (not a folder)", dir, target)
+		}
+		dir = filepath.Dir(dir)
+	}
+	return ""
+}
+
+// applyEtcStatic swaps ROOT/etc/static with one rename.
+func applyEtcStatic(root system.Root, p EtcPlan) error {
+	if err := os.MkdirAll(root.Host("/etc"), 0o755); err != nil {
+		return err
+	}
+	_, err := system.Symlink(p.StaticTo, root.Host("/etc/static"))
+	return err
+}
+
+// applyEtcFiles makes the changes and writes the manifest. The manifest
+// first lists the union of old and new files, so that a crash in between
+// leaves every file cairn made listed.
+func applyEtcFiles(root system.Root, p EtcPlan) error {
+	old, err := readManifest(root)
+	if err != nil {
+		return err
+	}
+	union := Manifest{Version: 1, Files: append([]ManagedFile(nil), p.Manifest.Files...)}
+	seen := map[string]bool{}
+	for _, f := range union.Files {
+		seen[f.Target] = true
+	}
+	for _, f := range old.Files {
+		if !seen[f.Target] {
+			union.Files = append(union.Files, f)
+		}
+	}
+	if err := writeManifest(root, union); err != nil {
+		return err
+	}
+	for _, c := range p.Changes {
+		host := root.Host(filepath.Join("/etc", c.Target))
+		switch {
+		case c.Op == "remove":
+			if err := os.Remove(host); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("removing /etc/%s: %w", c.Target, err)
+			}
+		case c.Kind == "link":
+			if _, err := system.Symlink(c.Link, host); err != nil {
+				return fmt.Errorf("/etc/%s: %w", c.Target, err)
+			}
+		default:
+			if err := writeOwned(host, c.Content, c.Mode, c.UID, c.GID); err != nil {
+				return fmt.Errorf("/etc/%s: %w", c.Target, err)
+			}
+		}
+	}
+	return writeManifest(root, p.Manifest)
+}
+
+func writeManifest(root system.Root, m Manifest) error {
+	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Target < m.Files[j].Target })
+	if m.Files == nil {
+		m.Files = []ManagedFile{}
+	}
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = system.WriteFile(root.Host(ManifestFile), append(data, '\n'), 0o644)
+	return err
+}
+
+// writeOwned writes a file atomically with a mode and an owner.
+func writeOwned(path string, data []byte, mode os.FileMode, uid, gid int) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".cairn-tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chown(uid, gid)
+	}
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return system.SyncDir(dir)
+}

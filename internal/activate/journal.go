@@ -1,0 +1,60 @@
+package activate
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"cairn.dev/cairn/internal/system"
+)
+
+// JournalFile is the in-root path of the switch journal.
+const JournalFile = StateDir + "/switch-journal"
+
+// Journal records a switch in progress: present from before the first
+// change until after the last one.
+type Journal struct {
+	Action         Action    `json:"action"`
+	From           string    `json:"from"` // toplevel active before ("": none)
+	To             string    `json:"to"`
+	FromGeneration int       `json:"fromGeneration"`
+	ToGeneration   int       `json:"toGeneration"`
+	NewGeneration  bool      `json:"newGeneration"`
+	DropGeneration int       `json:"dropGeneration,omitempty"`
+	PID            int       `json:"pid"`
+	Started        time.Time `json:"started"`
+}
+
+// ReadJournal returns the journal of an interrupted switch, or nil.
+func ReadJournal(root system.Root) (*Journal, error) {
+	data, err := os.ReadFile(root.Host(JournalFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var j Journal
+	if err := json.Unmarshal(data, &j); err != nil {
+		return nil, fmt.Errorf("%s: %w", root.Host(JournalFile), err)
+	}
+	return &j, nil
+}
+
+func writeJournal(root system.Root, j *Journal) error {
+	data, err := json.MarshalIndent(j, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = system.WriteFile(root.Host(JournalFile), append(data, '\n'), 0o644)
+	return err
+}
+
+func removeJournal(root system.Root) error {
+	if err := os.Remove(root.Host(JournalFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return system.SyncDir(root.Host(StateDir))
+}
