@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"cairn.dev/cairn/internal/system"
 )
@@ -123,7 +124,7 @@ func planEtc(root system.Root, newTop *system.Toplevel, ids *idLookup) (EtcPlan,
 		link := filepath.Join("/etc/static", w.Target)
 		fi, err := os.Lstat(host)
 		exists := err == nil
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
 			return p, err
 		}
 		cur, _ := os.Readlink(host)
@@ -167,7 +168,7 @@ func planEtc(root system.Root, newTop *system.Toplevel, ids *idLookup) (EtcPlan,
 				continue
 			}
 		}
-		p.Changes = append(p.Changes, EtcChange{Op: op, Target: w.Target, Kind: "copy", Content: w.content, Mode: mode, UID: uid, GID: gid, owner: w.User + ":" + w.Group})
+		p.Changes = append(p.Changes, EtcChange{Op: op, Target: w.Target, Kind: "copy", Content: w.content, Mode: mode, UID: uid, GID: gid, owner: orRoot(w.User) + ":" + orRoot(w.Group)})
 	}
 	for _, f := range old.Files {
 		if wanted[f.Target] {
@@ -300,4 +301,11 @@ func writeOwned(path string, data []byte, mode os.FileMode, uid, gid int) error 
 		return err
 	}
 	return system.SyncDir(dir)
+}
+
+func orRoot(s string) string {
+	if s == "" {
+		return "root"
+	}
+	return s
 }

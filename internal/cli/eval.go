@@ -33,6 +33,8 @@ type evalFlags struct {
 	isExprMode bool
 	// maxCallDepth bounds nested function calls (0: the default).
 	maxCallDepth int
+	// features are the experimental features turned on.
+	features []string
 	// lints are (name, level) pairs from --lint-NAME LEVEL.
 	lints [][2]string
 }
@@ -92,6 +94,7 @@ func parseEvalFlags(args []string) (*evalFlags, error) {
 				return nil, err
 			}
 			i++
+			f.features = append(f.features, strings.Fields(args[i])...)
 		case a == "--option":
 			if err := need(&i, 2, a); err != nil {
 				return nil, err

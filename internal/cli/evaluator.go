@@ -22,6 +22,7 @@ func newEvaluator(ctx context.Context, env *Env, fset *token.FileSet, f *evalFla
 		Trace:        f.showTrace,
 		Dir:          env.Dir,
 		MaxCallDepth: f.maxCallDepth,
+		Features:     f.features,
 		Lints:        lintLevels(f.lints),
 		Mounts:       map[string]fs.FS{module.MountPoint: module.Files()},
 		// <cairn/lib> comes after -I and NIX_PATH, so a user may override it.

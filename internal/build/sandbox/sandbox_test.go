@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"math/rand"
 	"regexp"
 	"sort"
 	"strings"
@@ -471,6 +472,8 @@ func netScript(addr string) string {
 		exec > $out
 		/bin/probe dial ` + addr + `; echo
 		while read -r line; do case "$line" in *:*) echo "if ${line%%:*}";; esac; done < /proc/net/dev
+		for f in /etc/*; do echo "etc $f"; done
+		echo "checked=$NIX_OUTPUT_CHECKED"
 	`
 }
 
@@ -480,7 +483,7 @@ func TestNoNetwork(t *testing.T) {
 	withProbe(t, spec)
 	run(t, spec)
 	got, _ := os.ReadFile(f.real(spec.Outputs[0]))
-	if want := "dial failed\n\nif lo\n"; string(got) != want {
+	if want := "dial failed\n\nif lo\netc /etc/group\netc /etc/hosts\netc /etc/passwd\nchecked=\n"; string(got) != want {
 		t.Errorf("the sandbox sees the host network:\n%s\nwant:\n%s", got, want)
 	}
 }
@@ -509,6 +512,22 @@ func TestFixedOutputNetwork(t *testing.T) {
 	sort.Strings(seen)
 	if !strings.HasPrefix(string(got), want) || strings.Join(seen, " ") != strings.Join(names, " ") {
 		t.Errorf("a fixed-output build does not see the host network:\n%s\nwant %q and the interfaces %q", got, want, names)
+	}
+	// As Nix: the host's name service files, and NIX_OUTPUT_CHECKED.
+	wantEtc := "etc /etc/group\n"
+	if _, err := os.Stat("/etc/hosts"); err == nil {
+		wantEtc += "etc /etc/hosts\n"
+	}
+	wantEtc += "etc /etc/nsswitch.conf\netc /etc/passwd\n"
+	if _, err := os.Stat("/etc/resolv.conf"); err == nil {
+		wantEtc += "etc /etc/resolv.conf\n"
+	}
+	if _, err := os.Stat("/etc/services"); err == nil {
+		wantEtc += "etc /etc/services\n"
+	}
+	wantEtc += "checked=1\n"
+	if !strings.HasSuffix(string(got), wantEtc) {
+		t.Errorf("a fixed-output build sees:\n%s\nwant it to end with:\n%s", got, wantEtc)
 	}
 }
 
@@ -593,6 +612,7 @@ func TestCancel(t *testing.T) {
 		/bin/probe sleep 1h
 	`)
 	withProbe(t, spec)
+	uid := ownUser(spec)
 	log := spec.Log.(*syncBuffer)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -604,14 +624,14 @@ func TestCancel(t *testing.T) {
 			t.Fatalf("Run returned before cancellation: %v\n%s", err, log)
 		case <-time.After(10 * time.Millisecond):
 		}
-		before = buildProcs(t)
+		before = buildProcs(t, uid)
 	}
 	cancel()
 	err := <-done
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v, want cancellation", err)
 	}
-	if left := buildProcs(t); len(left) != 0 {
+	if left := buildProcs(t, uid); len(left) != 0 {
 		t.Errorf("build processes %q survived cancellation (there were %q)", left, before)
 	}
 	if got := f.storeEntries(t); len(got) != 0 {
@@ -619,8 +639,16 @@ func TestCancel(t *testing.T) {
 	}
 }
 
-// buildProcs lists the host pids of processes running as the build user.
-func buildProcs(t *testing.T) []string {
+// ownUser gives spec a build user of its own, so that the processes of
+// this build can be told from those of builds run by other tests at the
+// same time, and returns its uid.
+func ownUser(spec *Spec) int {
+	spec.UID = 31000 + rand.Intn(8000)
+	return spec.UID
+}
+
+// buildProcs lists the host pids of processes running as uid.
+func buildProcs(t *testing.T, uid int) []string {
 	t.Helper()
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
@@ -631,7 +659,7 @@ func buildProcs(t *testing.T) []string {
 		if e.Name()[0] < '0' || e.Name()[0] > '9' {
 			continue
 		}
-		if procUID(e.Name()) == fmt.Sprint(DefaultUID) {
+		if procUID(e.Name()) == fmt.Sprint(uid) {
 			pids = append(pids, e.Name())
 		}
 	}
@@ -660,6 +688,7 @@ func TestOutputsOnlyAfterSuccess(t *testing.T) {
 		while [ ! -e /build/go ]; do /bin/probe sleep 10ms; done
 	`)
 	withProbe(t, spec)
+	uid := ownUser(spec)
 	log := spec.Log.(*syncBuffer)
 	done := make(chan error, 1)
 	go func() { done <- Run(context.Background(), spec) }()
@@ -675,7 +704,7 @@ func TestOutputsOnlyAfterSuccess(t *testing.T) {
 	}
 	// Release the builder through its build directory, which is the
 	// working directory of the sandbox's PID 1.
-	pids := buildProcs(t)
+	pids := buildProcs(t, uid)
 	released := false
 	for _, pid := range pids {
 		if os.WriteFile("/proc/"+pid+"/cwd/go", nil, 0o644) == nil {

@@ -20,7 +20,7 @@ func formatBuiltins() []*Primop {
 			if err != nil {
 				throwf(pos, "while parsing a TOML string: %s", err.Error())
 			}
-			return tomlValue(tree, pos)
+			return tomlValue(tree, pos, ev.feature("parse-toml-timestamps"))
 		}),
 		prim("toXML", 1, func(ev *Evaluator, pos token.Pos, args []Value) Value {
 			return ev.toXML(args[0], pos)
@@ -31,19 +31,19 @@ func formatBuiltins() []*Primop {
 // tomlValue converts a parsed TOML tree. Nix 2.8 has no date-time values
 // and fails on them. Strings and names with NUL bytes are an error, as in
 // later Nix (2.8 cut strings at the NUL).
-func tomlValue(v any, pos token.Pos) Value {
+func tomlValue(v any, pos token.Pos, timestamps bool) Value {
 	switch x := v.(type) {
 	case map[string]any:
 		attrs := make([]Attr, 0, len(x))
 		for _, k := range sortedKeys(x) {
 			checkNul(k, pos, "while parsing TOML: ")
-			attrs = append(attrs, Attr{Name: k, Value: tomlValue(x[k], pos)})
+			attrs = append(attrs, Attr{Name: k, Value: tomlValue(x[k], pos, timestamps)})
 		}
 		return &Attrs{List: attrs}
 	case []any:
 		elems := make([]Value, len(x))
 		for i, e := range x {
-			elems[i] = tomlValue(e, pos)
+			elems[i] = tomlValue(e, pos, timestamps)
 		}
 		return &List{Elems: elems}
 	case string:
@@ -52,6 +52,12 @@ func tomlValue(v any, pos token.Pos) Value {
 	case int64, float64, bool:
 		return x
 	case toml.Datetime:
+		if timestamps {
+			return &Attrs{List: []Attr{
+				{Name: "_type", Value: mkString("timestamp")},
+				{Name: "value", Value: mkString(tomlTimestamp(x.Text))},
+			}}
+		}
 		throwf(pos, "while parsing a TOML string: Dates and times are not supported")
 	}
 	throwf(pos, "while parsing a TOML string: unsupported value")
@@ -63,4 +69,45 @@ func checkNul(s string, pos token.Pos, prefix string) {
 	if strings.IndexByte(s, 0) >= 0 {
 		throwf(pos, "%sinput string '%s' cannot be represented as Nix string because it contains null bytes", prefix, strings.ReplaceAll(s, "\x00", "␀"))
 	}
+}
+
+// tomlTimestamp writes a TOML date-time as Nix does with the
+// parse-toml-timestamps feature: "T" between date and time, fractions of
+// a second in 3, 6 or 9 digits, "Z" in capitals.
+func tomlTimestamp(s string) string {
+	date, clock := "", s
+	if len(s) >= 10 && s[4] == '-' {
+		date, clock = s[:10], ""
+		if len(s) > 11 {
+			clock = s[11:]
+		}
+	}
+	if clock == "" {
+		return date
+	}
+	// clock: HH:MM:SS[.frac][Z|+hh:mm|-hh:mm]
+	t, rest := clock, ""
+	if i := strings.IndexAny(clock, "Zz+-"); i >= 0 {
+		t, rest = clock[:i], clock[i:]
+	}
+	if rest == "z" {
+		rest = "Z"
+	}
+	if i := strings.IndexByte(t, '.'); i >= 0 {
+		frac := t[i+1:]
+		if len(frac) > 9 {
+			frac = frac[:9]
+		}
+		width := 9
+		if len(frac) <= 3 {
+			width = 3
+		} else if len(frac) <= 6 {
+			width = 6
+		}
+		t = t[:i+1] + frac + strings.Repeat("0", width-len(frac))
+	}
+	if date == "" {
+		return t + rest
+	}
+	return date + "T" + t + rest
 }

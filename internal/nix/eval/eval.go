@@ -40,6 +40,9 @@ type Options struct {
 	Dir string
 	// MaxCallDepth bounds nested function calls; 0 means 10000.
 	MaxCallDepth int
+	// Features are experimental features turned on (as Nix's
+	// --extra-experimental-features): parse-toml-timestamps.
+	Features []string
 	// Lints sets the parser's lints (by name, parser.LintURLLiterals
 	// ...) for every file parsed; their warnings go to Stderr.
 	Lints map[string]parser.Level
@@ -105,6 +108,16 @@ func New(ctx context.Context, opts Options) *Evaluator {
 	}
 	ev.initBuiltins()
 	return ev
+}
+
+// feature reports whether an experimental feature is on.
+func (ev *Evaluator) feature(name string) bool {
+	for _, f := range ev.opts.Features {
+		if f == name {
+			return true
+		}
+	}
+	return false
 }
 
 // FileSet returns the evaluator's file set (for rendering errors).

@@ -1,10 +1,12 @@
 package supervise
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -74,4 +76,54 @@ func TestLogRotation(t *testing.T) {
 	if entries, _ := filepath.Glob(p.Log("x.service") + "*"); len(entries) != 2 {
 		t.Errorf("log files %q, want the log and one rotation", entries)
 	}
+}
+
+func TestFollowLog(t *testing.T) {
+	dir := t.TempDir()
+	p := Paths{dir}
+	os.MkdirAll(p.LogDir(), 0o755)
+	l := openLog(p.Log("f.service"), 120, time.Now)
+	l.Line("before")
+	ctx, cancel := context.WithCancel(context.Background())
+	var buf safeBuffer
+	done := make(chan error, 1)
+	go func() { done <- FollowLog(ctx, dir, "f.service", &buf) }()
+	// Lines written while following, across a rotation, are printed; the
+	// line before the start is not.
+	for i := 0; i < 10; i++ {
+		l.Line(fmt.Sprintf("after %d", i))
+		time.Sleep(30 * time.Millisecond)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(buf.String(), "after 9") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Contains(out, "before") || !strings.Contains(out, "after 9") {
+		t.Errorf("followed:\n%s", out)
+	}
+	if _, err := os.Stat(p.Log("f.service") + ".1"); err != nil {
+		t.Errorf("the log did not rotate while followed: %v", err)
+	}
+}
+
+type safeBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -142,6 +142,10 @@ func FollowLog(ctx context.Context, root, name string, w io.Writer) error {
 				}
 			}
 			if st, err := os.Stat(p); err == nil && inodeOf(st) != ino {
+				// Rotated: finish the old file, then read the new one.
+				if _, err := io.Copy(w, f); err != nil {
+					return err
+				}
 				f.Close()
 				f = nil
 				open(false)

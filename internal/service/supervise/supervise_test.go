@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"cairn.dev/cairn/internal/service"
+	"cairn.dev/cairn/internal/service/servicetest"
 )
 
 // TestMain lets the test binary act as a daemon ("supervise-daemon ROOT")
@@ -545,4 +546,20 @@ func TestRemainAfterExit(t *testing.T) {
 	if r.file("undone") != "undone\n" {
 		t.Error("ExecStop did not run")
 	}
+}
+
+func TestConformance(t *testing.T) {
+	r := newRoot(t)
+	servicetest.Run(t, servicetest.Harness{
+		Manager: r.daemon(),
+		WriteUnit: func(gen int, name, text string) service.Unit {
+			dir := filepath.Join(r.dir, fmt.Sprintf("gen%d", gen))
+			os.MkdirAll(dir, 0o755)
+			p := filepath.Join(dir, name)
+			if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return service.Unit{Name: name, Path: p}
+		},
+	})
 }

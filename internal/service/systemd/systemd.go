@@ -172,10 +172,14 @@ func (m *Manager) do(ctx context.Context, op string, names []string) error {
 	return &service.UnitError{Op: op, Unit: failed, Err: err, Log: lines}
 }
 
-func (m *Manager) Start(ctx context.Context, names ...string) error   { return m.do(ctx, "start", names) }
-func (m *Manager) Stop(ctx context.Context, names ...string) error    { return m.do(ctx, "stop", names) }
-func (m *Manager) Restart(ctx context.Context, names ...string) error { return m.do(ctx, "restart", names) }
-func (m *Manager) Reload(ctx context.Context, names ...string) error  { return m.do(ctx, "reload", names) }
+func (m *Manager) Start(ctx context.Context, names ...string) error { return m.do(ctx, "start", names) }
+func (m *Manager) Stop(ctx context.Context, names ...string) error  { return m.do(ctx, "stop", names) }
+func (m *Manager) Restart(ctx context.Context, names ...string) error {
+	return m.do(ctx, "restart", names)
+}
+func (m *Manager) Reload(ctx context.Context, names ...string) error {
+	return m.do(ctx, "reload", names)
+}
 
 // Status reads ActiveState, SubState, MainPID, Result and the time of the
 // last state change with `systemctl show`.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"cairn.dev/cairn/internal/service"
+	"cairn.dev/cairn/internal/service/servicetest"
 )
 
 // The rootfs recipe of /work/shared/notes/systemd-in-ci.md; the cache file
@@ -271,6 +272,21 @@ WantedBy=multi-user.target
 	eventually(t, "the new version's output", func() bool {
 		logs, _ := m.Logs(ctx, "web.service", 5)
 		return strings.Contains(strings.Join(logs, "\n"), "web v2 up")
+	})
+	m.Stop(ctx, "web.service")
+
+	t.Run("conformance", func(t *testing.T) {
+		servicetest.Run(t, servicetest.Harness{
+			Manager: m,
+			WriteUnit: func(gen int, name, text string) service.Unit {
+				dir := fmt.Sprintf("/conf%d", gen)
+				os.MkdirAll(inside(dir), 0o755)
+				if err := os.WriteFile(inside(dir+"/"+name), []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return service.Unit{Name: name, Path: dir + "/" + name}
+			},
+		})
 	})
 }
 
