@@ -6,7 +6,11 @@ package main
 import (
 	"os"
 
+	"cairn.dev/cairn/internal/build/sandbox"
 	"cairn.dev/cairn/internal/cli"
 )
 
-func main() { os.Exit(cli.Main()) }
+func main() {
+	sandbox.Init() // a build sandbox's init does not return
+	os.Exit(cli.Main())
+}

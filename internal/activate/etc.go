@@ -243,6 +243,12 @@ func applyEtcFiles(root system.Root, p EtcPlan) error {
 			if err := os.Remove(host); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("removing /etc/%s: %w", c.Target, err)
 			}
+			// Folders left empty go too (rmdir fails on any other).
+			for dir := filepath.Dir(c.Target); dir != "."; dir = filepath.Dir(dir) {
+				if os.Remove(root.Host(filepath.Join("/etc", dir))) != nil {
+					break
+				}
+			}
 		case c.Kind == "link":
 			if _, err := system.Symlink(c.Link, host); err != nil {
 				return fmt.Errorf("/etc/%s: %w", c.Target, err)

@@ -49,7 +49,8 @@ func (p *Profiles) BootEntry(n int) ([]byte, error) {
 
 // WriteBootEntries writes an entry for every generation, removes entries
 // of generations that are gone, and makes the newest the default in
-// loader.conf (keeping loader.conf's other lines).
+// loader.conf the one the profile points to: the newest after a switch, the
+// older one after a rollback (keeping loader.conf's other lines).
 func (p *Profiles) WriteBootEntries() error {
 	ns, err := p.Numbers()
 	if err != nil {
@@ -89,7 +90,11 @@ func (p *Profiles) WriteBootEntries() error {
 			lines = append(lines, l)
 		}
 	}
-	lines = append([]string{"default " + entryName(ns[len(ns)-1])}, lines...)
+	def := ns[len(ns)-1]
+	if cur, err := p.Current(); err == nil && cur > 0 {
+		def = cur
+	}
+	lines = append([]string{"default " + entryName(def)}, lines...)
 	_, err = WriteFile(conf, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 	return err
 }

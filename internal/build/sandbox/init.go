@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -53,6 +54,10 @@ func Init() {
 	if os.Getenv(initEnv) != "1" {
 		return
 	}
+	// The personality, no_new_privs and the parent-death signal belong to
+	// a thread, and exec keeps those of the thread that calls it: all of
+	// the set-up runs on this one.
+	runtime.LockOSThread()
 	var st unix.Stat_t
 	if unix.Fstat(configFD, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO ||
 		unix.Fstat(statusFD, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {

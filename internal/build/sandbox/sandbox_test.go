@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"math/rand"
 	"regexp"
 	"sort"
 	"strings"
@@ -752,4 +752,47 @@ func statOwner(t *testing.T, p string) [2]int {
 		t.Fatal(err)
 	}
 	return [2]int{int(st.Uid), int(st.Gid)}
+}
+
+// BenchmarkTrivialBuild measures the set-up and tear-down of a sandbox
+// around a builder that only writes $out.
+func BenchmarkTrivialBuild(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("the build sandbox needs root")
+	}
+	paths, err := DefaultPaths()
+	if err != nil {
+		b.Fatal(err)
+	}
+	realStore := filepath.Join(b.TempDir(), "nix", "store")
+	if err := os.MkdirAll(realStore, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		out := storePath(fmt.Sprintf("trivial-%d", i))
+		spec := &Spec{
+			Builder: "/bin/sh", Args: []string{"-c", "echo hi > $out"},
+			Env:      map[string]string{"out": out},
+			StoreDir: "/nix/store", RealStoreDir: realStore, Outputs: []string{out}, Paths: paths,
+		}
+		if err := Run(context.Background(), spec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestInitOutsideSandbox runs this test binary with the init's marker but
+// without the descriptors Run passes: Init refuses and exits with 2.
+func TestInitOutsideSandbox(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), initEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(out), "not started by the build sandbox") {
+		t.Fatalf("exit %v, output %q", err, out)
+	}
 }

@@ -36,3 +36,24 @@ func BenchmarkSort(b *testing.B) {
 func BenchmarkNew(b *testing.B) {
 	benchEval(b, "1")
 }
+
+func BenchmarkSortLCG(b *testing.B) {
+	benchEval(b, `let
+  mod = a: b: a - (a / b) * b;
+  xs = builtins.genList (i: mod (i * 1103515245 + 12345) 2147483648) 100000;
+  sorted = builtins.sort builtins.lessThan xs;
+in [ (builtins.head sorted) (builtins.elemAt sorted 50000) (builtins.elemAt sorted 99999) (builtins.length sorted) ]`)
+}
+
+func BenchmarkConcat(b *testing.B) {
+	benchEval(b, `let
+  s = builtins.concatStringsSep "," (builtins.genList (i: "item-${toString i}") 100000);
+in [ (builtins.stringLength s) (builtins.substring 0 30 s) (builtins.hashString "sha256" s) ]`)
+}
+
+func BenchmarkFoldl(b *testing.B) {
+	benchEval(b, `let
+  mod = a: b: a - (a / b) * b;
+  xs = builtins.genList (i: mod (i * 1103515245 + 12345) 2147483648) 100000;
+in builtins.foldl' (a: b: a + b) 0 xs`)
+}

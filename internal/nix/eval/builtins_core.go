@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -293,7 +294,7 @@ func listBuiltins() []*Primop {
 			f := a[0]
 			out := make([]Value, len(l.Elems))
 			for i, x := range l.Elems {
-				out[i] = &Thunk{n: &appNode{f: f, x: x, pos: pos}}
+				out[i] = delayApp(f, x, pos)
 			}
 			return &List{Elems: out}
 		}),
@@ -354,7 +355,7 @@ func listBuiltins() []*Primop {
 			f := a[0]
 			out := make([]Value, n)
 			for i := range out {
-				out[i] = &Thunk{n: &appNode{f: f, x: int64(i), pos: pos}}
+				out[i] = delayApp(f, int64(i), pos)
 			}
 			return &List{Elems: out}
 		}),
@@ -382,6 +383,9 @@ func listBuiltins() []*Primop {
 			out := append([]Value(nil), l.Elems...)
 			for _, x := range out {
 				ev.force(x, pos)
+			}
+			if p, ok := f.(*Primop); ok && p.Name == "lessThan" && sortScalars(out) {
+				return &List{Elems: out}
 			}
 			less := func(a, b Value) bool { return ev.forceBool(ev.call2(f, a, b, pos), pos) }
 			mergeSort(out, make([]Value, len(out)), less)
@@ -415,6 +419,42 @@ func listBuiltins() []*Primop {
 	}
 }
 
+// sortScalars sorts l with builtins.lessThan when every element is an
+// evaluated integer, or every one a string, and reports whether it did.
+func sortScalars(l []Value) bool {
+	ints, strs := true, true
+	for i, v := range l {
+		if t, ok := v.(*Thunk); ok {
+			v = t.v
+			l[i] = v
+		}
+		switch v.(type) {
+		case int64:
+			strs = false
+		case *String:
+			ints = false
+		default:
+			return false
+		}
+	}
+	// Equal integers cannot be told apart, so an unstable sort gives the
+	// same list as a stable one; equal strings may differ in context.
+	switch {
+	case ints:
+		xs := make([]int64, len(l))
+		for i, v := range l {
+			xs[i] = v.(int64)
+		}
+		slices.Sort(xs)
+		for i, x := range xs {
+			l[i] = x
+		}
+	case strs:
+		mergeSort(l, make([]Value, len(l)), func(a, b Value) bool { return a.(*String).S < b.(*String).S })
+	}
+	return true
+}
+
 // mergeSort sorts l stably (as std::stable_sort does) using tmp, of the
 // same length, as scratch space.
 func mergeSort(l, tmp []Value, less func(a, b Value) bool) {
@@ -446,6 +486,19 @@ func mergeSort(l, tmp []Value, less func(a, b Value) bool) {
 	}
 	copy(l[k:], tmp[i:m])
 	copy(l[k+(m-i):], tmp[j:])
+}
+
+// appThunk is a thunk and its application node in one allocation.
+type appThunk struct {
+	t   Thunk
+	app appNode
+}
+
+// delayApp returns a thunk for f x.
+func delayApp(f, x Value, pos token.Pos) *Thunk {
+	a := &appThunk{app: appNode{f: f, x: x, pos: pos}}
+	a.t.n = &a.app
+	return &a.t
 }
 
 // appNode is a delayed application f x (for map, genList, mapAttrs...).

@@ -299,12 +299,36 @@ func (ev *Evaluator) call2(f, a, b Value, pos token.Pos) Value {
 		}
 		return ev.callPrimop(p, []Value{a, b}, pos)
 	}
+	if _, ok := f.(*Lambda); ok {
+		return ev.callN(f, []Value{a, b}, pos)
+	}
 	return ev.call(ev.call(f, a, pos), b, pos)
 }
 
+// callN applies f to args in turn. A curried lambda `a: b: ...` applied
+// to several arguments binds them without making the intermediate
+// closures.
 func (ev *Evaluator) callN(f Value, args []Value, pos token.Pos) Value {
-	for _, a := range args {
-		f = ev.call(f, a, pos)
+	for len(args) > 0 {
+		l, ok := f.(*Lambda)
+		if !ok || len(args) == 1 {
+			f = ev.call(f, args[0], pos)
+			args = args[1:]
+			continue
+		}
+		fn, en := l.fn, l.env
+		for len(args) > 1 && !fn.hasFormals {
+			inner, ok := fn.body.(*lambdaNode)
+			if !ok {
+				break
+			}
+			e := newEnv(en, fn.nslots)
+			e.vals[0] = args[0]
+			fn, en = inner, e
+			args = args[1:]
+		}
+		f = ev.callLambdaIn(fn, en, args[0], pos)
+		args = args[1:]
 	}
 	return f
 }
@@ -332,8 +356,12 @@ func (ev *Evaluator) lambdaName(fn *lambdaNode) string {
 }
 
 func (ev *Evaluator) callLambda(l *Lambda, arg Value, pos token.Pos) Value {
-	fn := l.fn
-	e := newEnv(l.env, fn.nslots)
+	return ev.callLambdaIn(l.fn, l.env, arg, pos)
+}
+
+// callLambdaIn calls the lambda fn closed over env with arg.
+func (ev *Evaluator) callLambdaIn(fn *lambdaNode, env *env, arg Value, pos token.Pos) Value {
+	e := newEnv(env, fn.nslots)
 	if !fn.hasFormals {
 		e.vals[0] = arg
 	} else {

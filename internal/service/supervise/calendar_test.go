@@ -127,3 +127,19 @@ func (s *safeBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func FuzzCalendar(f *testing.F) {
+	for _, s := range []string{"daily", "*-*-* 03:30:00", "Mon,Fri 08:00", "*-*-15 *:*:00", "hourly", "12:61"} {
+		f.Add(s)
+	}
+	from := time.Date(2026, 2, 27, 23, 59, 59, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := ParseCalendar(s)
+		if err != nil {
+			return
+		}
+		if next, ok := c.Next(from); ok && !next.After(from) {
+			t.Errorf("%q: next %s is not after %s", s, next, from)
+		}
+	})
+}

@@ -191,9 +191,13 @@ func (p *parser) lex(src string) {
 			p.errorf(pos, "missing '=' in assignment %q", firstLine(line))
 			continue
 		}
-		key := strings.TrimRight(line[:eq], space)
+		key := strings.Trim(line[:eq], space)
 		if key == "" {
 			p.errorf(pos, "missing key before '='")
+			continue
+		}
+		if strings.ContainsAny(key[:1], "[#;") {
+			p.errorf(pos, "invalid key %q", key)
 			continue
 		}
 		if cur == nil {

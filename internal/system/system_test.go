@@ -1,0 +1,211 @@
+package system
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// newRoot makes a root with toplevels /nix/store/tN for n in 1..count.
+func newRoot(t *testing.T, count int) (Root, *Profiles) {
+	dir := t.TempDir()
+	for i := 1; i <= count; i++ {
+		top := filepath.Join(dir, "nix/store", fmt.Sprintf("t%d", i))
+		os.MkdirAll(top, 0o755)
+		os.WriteFile(filepath.Join(top, "generation.json"), []byte(fmt.Sprintf(`{"version": 1, "configurationRevision": {"rev": "%040d", "dirty": %v}}`, i, i%2 == 0)), 0o644)
+	}
+	r := Root(dir)
+	return r, &Profiles{Root: r}
+}
+
+// TestGC makes five generations a day apart and collects them: --keep and
+// --older-than select, the current and the booted generation stay, and
+// the store's hook runs.
+func TestGC(t *testing.T) {
+	ctx := context.Background()
+	start := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name    string
+		opts    GCOptions
+		deleted []int
+	}{
+		{"keep 2", GCOptions{Keep: 2}, []int{3}},
+		{"older than 2d", GCOptions{OlderThan: 48 * time.Hour}, []int{3}},
+		{"keep 1 older than 1h", GCOptions{Keep: 1, OlderThan: time.Hour}, []int{3, 4}},
+		{"nothing selected", GCOptions{}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, p := newRoot(t, 5)
+			for i := 1; i <= 5; i++ {
+				now := start.Add(time.Duration(i) * 24 * time.Hour)
+				p.Now = func() time.Time { return now }
+				n, err := p.Add(ctx, fmt.Sprintf("/nix/store/t%d", i))
+				if err != nil || n != i {
+					t.Fatalf("Add: %d, %v", n, err)
+				}
+			}
+			// 1 is booted, 2 is what runs (test), 5 is the profile's current.
+			if _, err := p.SetCurrentSystem("/nix/store/t1"); err != nil {
+				t.Fatal(err)
+			}
+			p.SetCurrentSystem("/nix/store/t2")
+			p.SetCurrent(5)
+			hook := false
+			tc.opts.Now = func() time.Time { return start.Add(6 * 24 * time.Hour) }
+			tc.opts.StoreGC = func(context.Context) error { hook = true; return nil }
+			got, err := p.GC(ctx, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.deleted) {
+				t.Errorf("deleted %v, want %v", got, tc.deleted)
+			}
+			if !hook {
+				t.Error("the store GC hook did not run")
+			}
+			ns, _ := p.Numbers()
+			ents, _ := os.ReadDir(r.Host(EntriesDir))
+			if len(ents) != len(ns) {
+				t.Errorf("%d boot entries for generations %v", len(ents), ns)
+			}
+		})
+	}
+}
+
+// TestAddAndBootEntries: Add reuses the newest generation when it already
+// is the toplevel, links are relative/absolute as Nix writes them, and the
+// boot entry names the generation, date and revision.
+func TestAddAndBootEntries(t *testing.T) {
+	ctx := context.Background()
+	r, p := newRoot(t, 2)
+	p.Now = func() time.Time { return time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC) }
+	for _, c := range []struct {
+		top  string
+		want int
+	}{{"/nix/store/t1", 1}, {"/nix/store/t1", 1}, {"/nix/store/t2", 2}, {"/nix/store/t1", 3}} {
+		n, err := p.Add(ctx, c.top)
+		if err != nil || n != c.want {
+			t.Fatalf("Add(%s) = %d, %v; want %d", c.top, n, err, c.want)
+		}
+		p.SetCurrent(n)
+	}
+	if l, _ := os.Readlink(r.Host(ProfilesDir + "/system")); l != "system-3-link" {
+		t.Errorf("profile link %q", l)
+	}
+	if l, _ := os.Readlink(r.Host(GCRootsDir + "/profiles")); l != ProfilesDir {
+		t.Errorf("GC root %q", l)
+	}
+	if err := p.WriteBootEntries(); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(r.Host(EntriesDir + "/cairn-generation-2.conf"))
+	want := "title cairn (Generation 2, 2026-03-04, 000000000000-dirty)\nversion Generation 2\nsort-key cairn\noptions init=/nix/var/nix/profiles/system-2-link/init\n"
+	if string(data) != want {
+		t.Errorf("boot entry:\n%s\nwant:\n%s", data, want)
+	}
+	conf, _ := os.ReadFile(r.Host(LoaderConf))
+	if string(conf) != "default cairn-generation-3.conf\n" {
+		t.Errorf("loader.conf: %q", conf)
+	}
+}
+
+// TestConfigRevision: no repository gives nil; a clean and a dirty tree
+// give the commit with the right flag (with the real git when present).
+func TestConfigRevision(t *testing.T) {
+	ctx := context.Background()
+	fake := func(status string, fail bool) Runner {
+		return func(ctx context.Context, dir, name string, args ...string) ([]byte, error) {
+			if fail {
+				return nil, errors.New("fatal: not a git repository")
+			}
+			if args[0] == "rev-parse" {
+				return []byte("0123456789abcdef0123456789abcdef01234567\n"), nil
+			}
+			return []byte(status), nil
+		}
+	}
+	if rev, err := ConfigRevision(ctx, fake("", true), "/x"); rev != nil || err != nil {
+		t.Errorf("no repository: %v, %v", rev, err)
+	}
+	if rev, _ := ConfigRevision(ctx, fake("", false), "/x"); rev == nil || rev.Dirty || rev.String() != "0123456789ab" {
+		t.Errorf("clean: %+v", rev)
+	}
+	if rev, _ := ConfigRevision(ctx, fake(" M configuration.nix\n", false), "/x"); rev == nil || !rev.Dirty {
+		t.Errorf("dirty: %+v", rev)
+	}
+	if _, err := exec.LookPath("git"); err != nil {
+		return
+	}
+	dir := t.TempDir()
+	if rev, err := ConfigRevision(ctx, ExecRunner, dir); rev != nil || err != nil {
+		t.Errorf("empty folder: %v, %v", rev, err)
+	}
+	git := func(args ...string) {
+		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"}, args...)...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("init", "-q")
+	os.WriteFile(filepath.Join(dir, "configuration.nix"), []byte("{ }\n"), 0o644)
+	git("add", ".")
+	git("commit", "-q", "-m", "x")
+	rev, err := ConfigRevision(ctx, ExecRunner, dir)
+	if err != nil || rev == nil || rev.Dirty || len(rev.Rev) != 40 {
+		t.Fatalf("clean repository: %+v, %v", rev, err)
+	}
+	os.WriteFile(filepath.Join(dir, "configuration.nix"), []byte("{ x = 1; }\n"), 0o644)
+	if rev, _ := ConfigRevision(ctx, ExecRunner, dir); rev == nil || !rev.Dirty {
+		t.Errorf("dirty repository: %+v", rev)
+	}
+}
+
+func TestParseGenerationErrors(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`{"version": 2}`, "unsupported version 2"},
+		{`{"version": 1, "etc": [{"target": "../x", "source": "/nix/store/a"}]}`, `etc[0]: bad target "../x"`},
+		{`{"version": 1, "etc": [{"target": "a", "source": "/nix/store/a", "mode": "999"}]}`, `etc[0] (a): bad mode "999"`},
+		{`{"version": 1, "users": [{"name": "x"}]}`, `users[0] (x): no group`},
+		{`{"version": 1, "wantedUnits": ["a.service"]}`, `wantedUnits: "a.service" is not in units`},
+		{`{"version": 1,` + "\n" + ` "hostName": 3}`, `2:14: json: cannot unmarshal number`},
+		{`{"version": 1, "bogus": 1}`, `unknown field "bogus"`},
+		{`{"version": 1, "activationScripts": [{"name": "a", "deps": ["b"]}]}`, `unknown dependency "b"`},
+	} {
+		_, err := ParseGeneration([]byte(c.in))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", c.in, err, c.want)
+		}
+	}
+}
+
+func FuzzParseGeneration(f *testing.F) {
+	f.Add([]byte(`{"version": 1, "etc": [{"target": "a/b", "source": "/nix/store/x", "mode": "0644"}], "users": [{"name": "a", "group": "a"}]}`))
+	f.Add([]byte(`{"version": 1, "units": [{"name": "a.service"}], "wantedUnits": ["a.service"]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		g, err := ParseGeneration(data)
+		if err == nil && g.Version != FormatVersion {
+			t.Errorf("accepted version %d", g.Version)
+		}
+	})
+}
+
+func TestParseAge(t *testing.T) {
+	for in, want := range map[string]time.Duration{"30d": 30 * 24 * time.Hour, "12h": 12 * time.Hour, "90m": 90 * time.Minute} {
+		if got, err := ParseAge(in); err != nil || got != want {
+			t.Errorf("ParseAge(%q) = %v, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "d", "-1d", "soon"} {
+		if _, err := ParseAge(in); err == nil {
+			t.Errorf("ParseAge(%q) accepted", in)
+		}
+	}
+}
