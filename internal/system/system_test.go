@@ -37,7 +37,8 @@ func TestGC(t *testing.T) {
 		deleted []int
 	}{
 		{"keep 2", GCOptions{Keep: 2}, []int{3}},
-		{"older than 2d", GCOptions{OlderThan: 48 * time.Hour}, []int{3}},
+		{"older than 2d", GCOptions{OlderThan: 48 * time.Hour}, []int{3, 4}},
+		{"older than 3d", GCOptions{OlderThan: 72 * time.Hour}, []int{3}},
 		{"keep 1 older than 1h", GCOptions{Keep: 1, OlderThan: time.Hour}, []int{3, 4}},
 		{"nothing selected", GCOptions{}, nil},
 	} {
@@ -175,7 +176,7 @@ func TestParseGenerationErrors(t *testing.T) {
 		{`{"version": 1, "etc": [{"target": "a", "source": "/nix/store/a", "mode": "999"}]}`, `etc[0] (a): bad mode "999"`},
 		{`{"version": 1, "users": [{"name": "x"}]}`, `users[0] (x): no group`},
 		{`{"version": 1, "wantedUnits": ["a.service"]}`, `wantedUnits: "a.service" is not in units`},
-		{`{"version": 1,` + "\n" + ` "hostName": 3}`, `2:14: json: cannot unmarshal number`},
+		{`{"version": 1,` + "\n" + ` "hostName": 3}`, `2:15: json: cannot unmarshal number`},
 		{`{"version": 1, "bogus": 1}`, `unknown field "bogus"`},
 		{`{"version": 1, "activationScripts": [{"name": "a", "deps": ["b"]}]}`, `unknown dependency "b"`},
 	} {

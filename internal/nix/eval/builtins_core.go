@@ -437,6 +437,9 @@ func sortScalars(l []Value) bool {
 			return false
 		}
 	}
+	if !ints && !strs {
+		return false
+	}
 	// Equal integers cannot be told apart, so an unstable sort gives the
 	// same list as a stable one; equal strings may differ in context.
 	switch {
