@@ -12,7 +12,9 @@ import (
 	"syscall"
 	"testing"
 
+	"cairn.dev/cairn/internal/activate"
 	"cairn.dev/cairn/internal/service/supervise"
+	"cairn.dev/cairn/internal/system"
 )
 
 // faultRoot is a root folder with two toplevels, old and new, whose units
@@ -282,3 +284,45 @@ func diffLines(got, want string) string {
 	return b.String()
 }
 
+
+// TestSwitchLock: while one process holds the switch lock, a switch fails
+// at once and names the holder's pid.
+func TestSwitchLock(t *testing.T) {
+	r := newFaultRoot(t, false)
+	unlock, err := activate.Lock(system.Root(r.dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := r.cairn(nil, "switch", "--manager", "none", "--toplevel", filepath.Join(r.dir, "nix/store/old-system"))
+	want := fmt.Sprintf("another cairn process (pid %d) is switching %s", os.Getpid(), r.dir)
+	if err == nil || !strings.Contains(out, want) {
+		t.Errorf("switch while locked: %v\n%s\nwant %q", err, out, want)
+	}
+	unlock()
+	r.mustCairn("switch", "--manager", "none", "--toplevel", filepath.Join(r.dir, "nix/store/old-system"))
+}
+
+// TestFailedUnitThenRollback: a unit of the new generation fails to
+// start; switch reports it with its log tail and exits 1; rollback brings
+// back the old generation with all its units running.
+func TestFailedUnitThenRollback(t *testing.T) {
+	r := newFaultRoot(t, true)
+	top := "nix/store/bad-system"
+	r.write(top+"/generation.json", newGen, 0o444)
+	r.write(top+"/cairn-version", "test\n", 0o444)
+	r.write(top+"/units/a.service", unitFile("a1"), 0o444)
+	r.write(top+"/units/b.service", "[Service]\nExecStartPre=/bin/sh -c 'echo b: port 80 in use >&2; exit 3'\nExecStart=/bin/sleep 1000\n", 0o444)
+	r.write(top+"/units/d.service", unitFile("d2"), 0o444)
+	r.mustCairn("switch", "--manager", "supervise", "--toplevel", filepath.Join(r.dir, "nix/store/old-system"))
+	out, err := r.cairn(nil, "switch", "--manager", "supervise", "--toplevel", filepath.Join(r.dir, top))
+	if err == nil || !strings.Contains(out, "restart b.service") || !strings.Contains(out, "b: port 80 in use") {
+		t.Fatalf("switch with a failing unit: %v\n%s", err, out)
+	}
+	if st, _ := r.cairn(nil, "status", "--manager", "supervise"); !strings.Contains(st, "b.service") || !strings.Contains(st, "failed") {
+		t.Errorf("status does not show the failed unit:\n%s", st)
+	}
+	r.mustCairn("rollback", "--manager", "supervise")
+	if got := r.units(); got != "a.service b.service c.service" {
+		t.Errorf("after rollback, active units %q", got)
+	}
+}

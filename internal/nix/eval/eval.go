@@ -932,18 +932,29 @@ func (n *interpNode) eval(ev *Evaluator, e *env) Value {
 		}
 		return Path(canonPath(b.String()))
 	}
-	var b strings.Builder
+	// Evaluate the parts first, then build the string in one allocation.
+	var small [4]string
+	strs := small[:0]
 	var ctx Context
+	size := 0
 	for _, p := range n.parts {
 		v := p.eval(ev, e)
+		var str string
 		if s, ok := v.(*String); ok {
-			b.WriteString(s.S)
+			str = s.S
 			ctx = ctx.Merge(s.Ctx)
-			continue
+		} else {
+			var c Context
+			str, c = ev.coerceToString(v, n.pos, coerceOpts{copyToStore: true})
+			ctx = ctx.Merge(c)
 		}
-		s, c := ev.coerceToString(v, n.pos, coerceOpts{copyToStore: true})
-		b.WriteString(s)
-		ctx = ctx.Merge(c)
+		strs = append(strs, str)
+		size += len(str)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for _, str := range strs {
+		b.WriteString(str)
 	}
 	return &String{S: b.String(), Ctx: ctx}
 }
