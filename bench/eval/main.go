@@ -116,7 +116,8 @@ in [ set.a1999 (builtins.length (builtins.attrNames set)) (builtins.foldl' (a: n
 // measurement is what N runs of one tool on one workload gave.
 type measurement struct {
 	median time.Duration
-	maxRSS int64 // KiB
+	cpu    time.Duration // median user+system CPU time
+	maxRSS int64         // KiB
 	out    string
 	err    error
 }
@@ -177,12 +178,13 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	}
 	table := fmt.Sprintf(`Measured %s on %s (%d CPUs), %s; cairn %s.
 Load average (1 min) %s before, %s after; above the number of CPUs, times are noisy.
-Median wall time of %d runs (after one warm-up run, the two tools
+Median wall time and median CPU time (user+system, the steadier figure
+on a loaded machine) of %d runs (after one warm-up run, the two tools
 alternating) and peak RSS of %s and %s
 on the same file in a fresh folder; both printed the same value.
 
-| workload | what | cairn time | Nix time | time ratio | cairn RSS | Nix RSS | RSS ratio |
-|---|---|---:|---:|---:|---:|---:|---:|
+| workload | what | cairn time | Nix time | time ratio | cairn CPU | Nix CPU | CPU ratio | cairn RSS | Nix RSS | RSS ratio |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 %s
 `, time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), strings.TrimSpace(string(nixVersion)),
 		strings.TrimPrefix(strings.TrimSpace(string(cairnVersion)), "cairn "), loadBefore, loadAverage(), *n,
@@ -202,29 +204,32 @@ type tool []string
 // each (not counted). It keeps the median wall time and the largest peak
 // RSS of each.
 func measurePair(ctx context.Context, n int, dir string, env []string, file string, a, b tool) (ma, mb measurement) {
-	var ta, tb []time.Duration
+	var ta, tb, ca, cb []time.Duration
 	for i := -1; i < n; i++ {
 		for _, side := range []struct {
 			t     tool
 			m     *measurement
 			times *[]time.Duration
-		}{{a, &ma, &ta}, {b, &mb, &tb}} {
+			cpus  *[]time.Duration
+		}{{a, &ma, &ta, &ca}, {b, &mb, &tb, &cb}} {
 			if side.m.err != nil {
 				continue
 			}
-			d := once(ctx, dir, env, append(append([]string(nil), side.t...), file), side.m, i == -1)
+			d, c := once(ctx, dir, env, append(append([]string(nil), side.t...), file), side.m, i == -1)
 			if i >= 0 && side.m.err == nil {
 				*side.times = append(*side.times, d)
+				*side.cpus = append(*side.cpus, c)
 			}
 		}
 	}
 	ma.median, mb.median = median(ta), median(tb)
+	ma.cpu, mb.cpu = median(ca), median(cb)
 	return ma, mb
 }
 
 // once runs argv, records its output (the first time) and peak RSS in m,
-// and returns the wall time.
-func once(ctx context.Context, dir string, env, argv []string, m *measurement, first bool) time.Duration {
+// and returns the wall time and the CPU time (user+system).
+func once(ctx context.Context, dir string, env, argv []string, m *measurement, first bool) (time.Duration, time.Duration) {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir, cmd.Env = dir, env
 	var out, errb bytes.Buffer
@@ -241,12 +246,12 @@ func once(ctx context.Context, dir string, env, argv []string, m *measurement, f
 		m.err = fmt.Errorf("%s printed different values in two runs", filepath.Base(argv[0]))
 	}
 	if cmd.ProcessState == nil {
-		return elapsed // did not start; m.err says why
+		return elapsed, 0 // did not start; m.err says why
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > m.maxRSS {
 		m.maxRSS = ru.Maxrss
 	}
-	return elapsed
+	return elapsed, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -263,14 +268,15 @@ func row(w workload, c, x measurement) string {
 	head := fmt.Sprintf("| %s | %s |", w.name, w.what)
 	switch {
 	case x.err != nil:
-		return fmt.Sprintf("%s Nix failed: %s | | | | | |", head, cell(x.err.Error()))
+		return fmt.Sprintf("%s Nix failed: %s | | | | | | | | |", head, cell(x.err.Error()))
 	case c.err != nil:
-		return fmt.Sprintf("%s failed: %s | %s | | | %s | |", head, cell(c.err.Error()), ms(x.median), mib(x.maxRSS))
+		return fmt.Sprintf("%s failed: %s | %s | | | %s | | | %s | |", head, cell(c.err.Error()), ms(x.median), ms(x.cpu), mib(x.maxRSS))
 	case c.out != x.out:
-		return fmt.Sprintf("%s output differs: %s | %s | | | %s | |", head, cell(firstLine(c.out)), ms(x.median), mib(x.maxRSS))
+		return fmt.Sprintf("%s output differs: %s | %s | | | %s | | | %s | |", head, cell(firstLine(c.out)), ms(x.median), ms(x.cpu), mib(x.maxRSS))
 	}
-	return fmt.Sprintf("%s %s | %s | %.2f | %s | %s | %.2f |", head, ms(c.median), ms(x.median),
-		float64(c.median)/float64(x.median), mib(c.maxRSS), mib(x.maxRSS), float64(c.maxRSS)/float64(x.maxRSS))
+	return fmt.Sprintf("%s %s | %s | %.2f | %s | %s | %.2f | %s | %s | %.2f |", head, ms(c.median), ms(x.median),
+		float64(c.median)/float64(x.median), ms(c.cpu), ms(x.cpu), float64(c.cpu)/float64(x.cpu),
+		mib(c.maxRSS), mib(x.maxRSS), float64(c.maxRSS)/float64(x.maxRSS))
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }
