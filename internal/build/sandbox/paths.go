@@ -28,6 +28,7 @@ func Closure(programs ...string) (map[string]string, error) {
 	type item struct {
 		path string   // a path, or a library name to look for in dirs
 		dirs []string // where to look, for a library name
+		from *deps    // the object that needs the library
 	}
 	paths := map[string]string{}
 	loaded := map[string]bool{} // sonames and base names of what is in paths
@@ -47,7 +48,7 @@ func Closure(programs ...string) (map[string]string, error) {
 			}
 			found := ""
 			for _, d := range it.dirs {
-				if cand := filepath.Join(d, p); isELF(cand) {
+				if cand := filepath.Join(d, p); it.from.sameKind(cand) {
 					found = cand
 					break
 				}
@@ -80,7 +81,7 @@ func Closure(programs ...string) (map[string]string, error) {
 			if strings.Contains(lib, "/") {
 				queue = append(queue, item{path: lib})
 			} else {
-				queue = append(queue, item{path: lib, dirs: d.dirs})
+				queue = append(queue, item{path: lib, dirs: d.dirs, from: &d})
 			}
 		}
 	}
@@ -93,6 +94,22 @@ type deps struct {
 	needed []string // DT_NEEDED
 	soname string   // DT_SONAME
 	dirs   []string // where its libraries are looked for
+	class  elf.Class
+	mach   elf.Machine
+}
+
+// sameKind reports whether p is an ELF file of d's class and machine, as
+// the loader requires of a library.
+func (d *deps) sameKind(p string) bool {
+	if !isELF(p) {
+		return false
+	}
+	f, err := elf.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return f.Class == d.class && f.Machine == d.mach
 }
 
 // elfDeps reads the interpreter, the libraries and the library search
@@ -107,6 +124,7 @@ func elfDeps(file string) (deps, error) {
 		return d, err
 	}
 	defer f.Close()
+	d.class, d.mach = f.Class, f.Machine
 	for _, prog := range f.Progs {
 		if prog.Type != elf.PT_INTERP {
 			continue

@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path"
@@ -133,16 +134,22 @@ func Run(ctx context.Context, spec *Spec) (err error) {
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
-	scratch, err := os.MkdirTemp(spec.RealStoreDir, ".cairn-build-")
+	// Both are mode 0700, so no other user of the host reaches into a
+	// build, or an output before the store canonicalises it.
+	scratchTop, err := os.MkdirTemp(spec.RealStoreDir, ".cairn-build-")
 	if err != nil {
 		os.RemoveAll(work)
 		return fmt.Errorf("sandbox: %w", err)
 	}
 	defer func() {
-		if cerr := cleanup(work, scratch); cerr != nil && err == nil {
+		if cerr := cleanup(work, scratchTop); cerr != nil && err == nil {
 			err = cerr
 		}
 	}()
+	scratch := filepath.Join(scratchTop, "store")
+	if err := os.Mkdir(scratch, 0o700); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
 
 	env, files := environ(spec, os.Getenv)
 	for name, data := range spec.BuildFiles {
@@ -227,13 +234,13 @@ func prepare(spec *Spec, work, scratch string, uid, gid int, env []string, files
 	if err := os.Chown(build, uid, gid); err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	if err := os.Chmod(tmp, 0o1777); err != nil {
+	if err := os.Chmod(tmp, os.ModeSticky|0o777); err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 	if err := os.Chown(scratch, 0, gid); err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	if err := os.Chmod(scratch, 0o1775); err != nil {
+	if err := os.Chmod(scratch, os.ModeSticky|0o775); err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 
@@ -333,8 +340,14 @@ func start(ctx context.Context, spec *Spec, cfg *config) error {
 }
 
 // moveOutputs renames every output from the scratch store into the real
-// store, all or none.
+// store, all or none, after clearing setuid and setgid bits (Nix forbids
+// them with a seccomp filter; the store canonicalises the rest).
 func moveOutputs(spec *Spec, scratch string) error {
+	for _, out := range spec.Outputs {
+		if err := clearSetID(filepath.Join(scratch, path.Base(out))); err != nil {
+			return fmt.Errorf("sandbox: output %s: %w", out, err)
+		}
+	}
 	var moved [][2]string
 	undo := func() {
 		for _, m := range moved {
@@ -355,6 +368,31 @@ func moveOutputs(spec *Spec, scratch string) error {
 		moved = append(moved, [2]string{src, dst})
 	}
 	return nil
+}
+
+// clearSetID removes the setuid and setgid bits below root. A missing root
+// is left for moveOutputs to report.
+func clearSetID(root string) error {
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if m := fi.Mode(); m&(fs.ModeSetuid|fs.ModeSetgid) != 0 {
+			return os.Chmod(p, m&^(fs.ModeSetuid|fs.ModeSetgid))
+		}
+		return nil
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }
 
 // cleanup removes the host directories of a build, refusing to if a mount

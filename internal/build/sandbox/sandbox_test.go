@@ -34,6 +34,7 @@ func TestMain(m *testing.M) {
 
 // helper is the test binary run inside a sandbox as /bin/probe, for what
 // /bin/sh cannot do alone: "sleep D", "mkdir DIR", "symlink TARGET LINK",
+// "chmod OCTAL FILE",
 // and "dial ADDR", which connects to a TCP address and prints what
 // happens.
 func helper(args []string) int {
@@ -58,6 +59,14 @@ func helper(args []string) int {
 			return 1
 		}
 		return 0
+	case len(args) == 3 && args[0] == "chmod":
+		var mode uint32
+		fmt.Sscanf(args[1], "%o", &mode)
+		if err := syscall.Chmod(args[2], mode); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return 0
 	case len(args) == 2 && args[0] == "dial":
 		c, err := net.DialTimeout("tcp", args[1], 5*time.Second)
 		if err != nil {
@@ -69,7 +78,7 @@ func helper(args []string) int {
 		fmt.Printf("dial answered %s", reply)
 		return 0
 	}
-	fmt.Fprintln(os.Stderr, "usage: probe sleep D | mkdir DIR | symlink TARGET LINK | dial ADDR")
+	fmt.Fprintln(os.Stderr, "usage: probe sleep D | mkdir DIR | symlink TARGET LINK | chmod OCTAL FILE | dial ADDR")
 	return 2
 }
 
@@ -260,6 +269,29 @@ func TestFileOutputAndMultipleOutputs(t *testing.T) {
 	}
 	if link, err := os.Readlink(f.real(dev)); err != nil || link != spec.Outputs[0] {
 		t.Errorf("dev -> %q, %v", link, err)
+	}
+}
+
+// TestSetIDCleared checks that no output keeps a setuid or setgid bit.
+func TestSetIDCleared(t *testing.T) {
+	f := newFixture(t)
+	spec := f.spec("setid", `
+		set -e
+		/bin/probe mkdir $out
+		echo x > $out/suid; /bin/probe chmod 4755 $out/suid
+		echo x > $out/sgid; /bin/probe chmod 2755 $out/sgid
+		/bin/probe chmod 2755 $out
+	`)
+	withProbe(t, spec)
+	run(t, spec)
+	for name, want := range map[string]os.FileMode{"": os.ModeDir | 0o755, "suid": 0o755, "sgid": 0o755} {
+		fi, err := os.Lstat(filepath.Join(f.real(spec.Outputs[0]), name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode() != want {
+			t.Errorf("%s: mode %v, want %v", name, fi.Mode(), want)
+		}
 	}
 }
 

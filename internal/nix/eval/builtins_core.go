@@ -425,7 +425,7 @@ func sortScalars(l []Value) bool {
 	ints, strs := true, true
 	for i, v := range l {
 		if t, ok := v.(*Thunk); ok {
-			v = t.v
+			v = t.x
 			l[i] = v
 		}
 		switch v.(type) {
@@ -500,7 +500,7 @@ type appThunk struct {
 // delayApp returns a thunk for f x.
 func delayApp(f, x Value, pos token.Pos) *Thunk {
 	a := &appThunk{app: appNode{f: f, x: x, pos: pos}}
-	a.t.n = &a.app
+	a.t.x = node(&a.app)
 	return &a.t
 }
 
@@ -614,7 +614,7 @@ func attrBuiltins() []*Primop {
 			f := a[0]
 			out := make([]Attr, len(attrs.List))
 			for i, x := range attrs.List {
-				out[i] = Attr{Name: x.Name, Value: &Thunk{n: &app2Node{f: f, x: mkString(x.Name), y: x.Value, pos: pos}}}
+				out[i] = Attr{Name: x.Name, Value: &Thunk{x: node(&app2Node{f: f, x: mkString(x.Name), y: x.Value, pos: pos})}}
 			}
 			return &Attrs{List: out}
 		}),
@@ -628,7 +628,7 @@ func attrBuiltins() []*Primop {
 			}
 			out := make([]Attr, 0, len(groups))
 			for _, k := range sortedKeys(groups) {
-				out = append(out, Attr{Name: k, Value: &Thunk{n: &app2Node{f: f, x: mkString(k), y: &List{Elems: groups[k]}, pos: pos}}})
+				out = append(out, Attr{Name: k, Value: &Thunk{x: node(&app2Node{f: f, x: mkString(k), y: &List{Elems: groups[k]}, pos: pos})}})
 			}
 			return &Attrs{List: out}
 		}),

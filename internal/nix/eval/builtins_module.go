@@ -292,14 +292,14 @@ func (m *moduleProps) group(ev *Evaluator, configsV Value, pos token.Pos) Value 
 		for j, e := range es {
 			var p Value
 			if e.pos.IsValid() {
-				p = &Thunk{n: posNode{e.pos}}
+				p = &Thunk{x: node(posNode{e.pos})}
 			}
 			recs[j] = &Attrs{List: []Attr{{Name: "file", Value: e.file}, {Name: "pos", Value: p}, {Name: "value", Value: e.value}}}
 			sub.files = append(sub.files, e.file)
 			sub.values = append(sub.values, e.value)
 		}
 		defs[i] = Attr{Name: name, Value: &List{Elems: recs}}
-		subs[i] = Attr{Name: name, Value: &Thunk{n: sub}}
+		subs[i] = Attr{Name: name, Value: &Thunk{x: node(sub)}}
 	}
 	return &Attrs{List: []Attr{{Name: "defs", Value: &Attrs{List: defs}}, {Name: "subs", Value: &Attrs{List: subs}}}}
 }
@@ -340,7 +340,7 @@ func groupDeclarations(ev *Evaluator, declsV Value, pos token.Pos) Value {
 			}
 			var p Value
 			if x.Pos.IsValid() {
-				p = &Thunk{n: posNode{x.Pos}}
+				p = &Thunk{x: node(posNode{x.Pos})}
 			}
 			byName[x.Name] = append(byName[x.Name], &Attrs{List: []Attr{{Name: "_file", Value: file}, {Name: "options", Value: x.Value}, {Name: "pos", Value: p}}})
 		}

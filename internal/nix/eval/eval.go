@@ -155,7 +155,7 @@ func (ev *Evaluator) unwind(depth, busy int, memo *Error) {
 	for _, t := range ev.busy[busy:] {
 		if t.state == thunkBusy {
 			if memo != nil {
-				t.state, t.v = thunkFailed, memo
+				t.state, t.x, t.env = thunkFailed, memo, nil
 			} else {
 				t.state = thunkPending
 			}
@@ -230,11 +230,11 @@ func (ev *Evaluator) force(v Value, pos token.Pos) Value {
 func (ev *Evaluator) forceThunk(t *Thunk, pos token.Pos) Value {
 	switch t.state {
 	case thunkDone:
-		return t.v
+		return t.x
 	case thunkBusy:
 		throwf(pos, "infinite recursion encountered")
 	case thunkFailed:
-		e := *t.v.(*Error)
+		e := *t.x.(*Error)
 		e.Trace = append([]Frame(nil), e.Trace...)
 		panic(&e)
 	}
@@ -244,10 +244,10 @@ func (ev *Evaluator) forceThunk(t *Thunk, pos token.Pos) Value {
 	if ev.depth > ev.opts.MaxCallDepth*10 {
 		ev.stackOverflow(pos)
 	}
-	v := t.n.eval(ev, t.env)
+	v := t.x.(node).eval(ev, t.env)
 	ev.depth--
 	ev.busy = ev.busy[:len(ev.busy)-1]
-	t.v, t.state, t.n, t.env = v, thunkDone, nil, nil
+	t.x, t.state, t.env = v, thunkDone, nil
 	return v
 }
 

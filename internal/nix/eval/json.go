@@ -58,7 +58,7 @@ func (w *jsonWriter) value(v Value, pos token.Pos) {
 		if t.state != thunkDone {
 			throwf(pos, "cannot convert a thunk to JSON")
 		}
-		v = t.v
+		v = t.x
 	}
 	w.depth++
 	if w.depth > maxDepth {

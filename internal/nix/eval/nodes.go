@@ -12,21 +12,71 @@ type node interface {
 }
 
 // env is a runtime environment: the values of one scope's variables and
-// the enclosing environment. Small environments keep their slots inline.
+// the enclosing environment. Environments of up to eight slots are
+// allocated together with their slots (envN below), in one object of the
+// smallest size that holds them.
 type env struct {
-	up     *env
-	vals   []Value
-	inline [2]Value
+	up   *env
+	vals []Value
 }
 
-func newEnv(up *env, n int) *env {
-	e := &env{up: up}
-	if n <= len(e.inline) {
-		e.vals = e.inline[:n]
-	} else {
-		e.vals = make([]Value, n)
+type (
+	env1 struct {
+		e env
+		a [1]Value
 	}
-	return e
+	env2 struct {
+		e env
+		a [2]Value
+	}
+	env3 struct {
+		e env
+		a [3]Value
+	}
+	env4 struct {
+		e env
+		a [4]Value
+	}
+	env6 struct {
+		e env
+		a [6]Value
+	}
+	env8 struct {
+		e env
+		a [8]Value
+	}
+)
+
+func newEnv(up *env, n int) *env {
+	switch {
+	case n == 0:
+		return &env{up: up}
+	case n == 1:
+		x := &env1{e: env{up: up}}
+		x.e.vals = x.a[:]
+		return &x.e
+	case n == 2:
+		x := &env2{e: env{up: up}}
+		x.e.vals = x.a[:]
+		return &x.e
+	case n == 3:
+		x := &env3{e: env{up: up}}
+		x.e.vals = x.a[:]
+		return &x.e
+	case n == 4:
+		x := &env4{e: env{up: up}}
+		x.e.vals = x.a[:]
+		return &x.e
+	case n <= 6:
+		x := &env6{e: env{up: up}}
+		x.e.vals = x.a[:n]
+		return &x.e
+	case n <= 8:
+		x := &env8{e: env{up: up}}
+		x.e.vals = x.a[:n]
+		return &x.e
+	}
+	return &env{up: up, vals: make([]Value, n)}
 }
 
 // thunkOf returns a value for n in e without evaluating it: constants and
@@ -276,7 +326,7 @@ func (n *attrsNode) bind(ev *Evaluator, e *env, wantAttrs bool) (*env, *Attrs) {
 		sa := &n.static[i]
 		var v Value
 		if sa.inheritFrom {
-			v = &Thunk{n: &inheritSelectNode{from: from[sa.fromIdx], name: sa.name, pos: sa.pos}}
+			v = &Thunk{x: node(&inheritSelectNode{from: from[sa.fromIdx], name: sa.name, pos: sa.pos})}
 		} else if n.rec && !sa.outer {
 			filled := i
 			if n.overridesIdx >= 0 {

@@ -60,7 +60,7 @@ func (p *printer) print(v Value) {
 			}
 			return
 		}
-		v = t.v
+		v = t.x
 	}
 	switch x := v.(type) {
 	case int64:
@@ -114,7 +114,7 @@ func (p *printer) print(v Value) {
 func (p *printer) child(v Value) {
 	fv := v
 	if t, ok := v.(*Thunk); ok && t.state == thunkDone {
-		fv = t.v
+		fv = t.x
 	}
 	switch x := fv.(type) {
 	case *Attrs:

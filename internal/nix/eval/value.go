@@ -205,12 +205,14 @@ type PrimopApp struct {
 	Args []Value
 }
 
-// Thunk is a delayed computation. Once forced it holds its value.
+// Thunk is a delayed computation. Once forced it holds its value. One
+// field serves both states, to keep thunks at 32 bytes: x is the node to
+// evaluate (in env) while pending or busy, the value once done, and the
+// *Error of a failed evaluation.
 type Thunk struct {
-	n     node
+	x     any
 	env   *env
-	v     Value
-	state uint8 // thunkPending, thunkBusy, thunkDone
+	state uint8 // thunkPending, thunkBusy, thunkDone, thunkFailed
 }
 
 const (
@@ -221,11 +223,11 @@ const (
 )
 
 // newThunk delays the evaluation of n in env.
-func newThunk(n node, e *env) *Thunk { return &Thunk{n: n, env: e} }
+func newThunk(n node, e *env) *Thunk { return &Thunk{x: n, env: e} }
 
 // valueThunk is an already evaluated thunk (used where a stable cell is
 // needed).
-func valueThunk(v Value) *Thunk { return &Thunk{v: v, state: thunkDone} }
+func valueThunk(v Value) *Thunk { return &Thunk{x: v, state: thunkDone} }
 
 // typeName returns the type name Nix uses in error messages ("an integer").
 func typeName(v Value) string {

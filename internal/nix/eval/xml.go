@@ -127,7 +127,7 @@ func (w *xmlWriter) peek(v Value, pos token.Pos) Value {
 	}
 	if t, ok := v.(*Thunk); ok {
 		if t.state == thunkDone {
-			return t.v
+			return t.x
 		}
 	}
 	return v
