@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"cairn.dev/cairn/internal/service"
+	"cairn.dev/cairn/internal/system"
 )
 
 // ConflictError is returned when files cairn did not create are in the
@@ -54,6 +57,9 @@ func (a *Activator) steps(p *Plan, soft *[]error) []step {
 	var s []step
 	add := func(name string, f func(ctx context.Context) error) { s = append(s, step{name, f}) }
 	add("journal", func(ctx context.Context) error {
+		if prev, _ := ReadJournal(root); prev != nil {
+			cleanTemps(root)
+		}
 		j := &Journal{Action: p.Action, To: p.New.Path, FromGeneration: p.FromGeneration, ToGeneration: p.ToGeneration,
 			NewGeneration: p.NewGeneration, DropGeneration: p.DropGeneration, PID: os.Getpid(), Started: time.Now().UTC()}
 		if p.Old != nil {
@@ -197,4 +203,26 @@ func UnitErrors(err error) []*service.UnitError {
 		}
 	}
 	return out
+}
+
+// cleanTemps removes the temporary files an interrupted switch may have
+// left (atomic writes killed between create and rename). Only called
+// under the switch lock with a journal present, so none is in use.
+func cleanTemps(root system.Root) {
+	for _, dir := range []string{"/nix/var/nix/profiles", "/run", StateDir, "/boot/loader", "/boot/loader/entries"} {
+		removeTemps(root.Host(dir))
+	}
+	filepath.WalkDir(root.Host("/etc"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), ".cairn-tmp-") {
+			os.Remove(p)
+		}
+		return nil
+	})
+}
+
+func removeTemps(dir string) {
+	m, _ := filepath.Glob(filepath.Join(dir, ".cairn-tmp-*"))
+	for _, p := range m {
+		os.Remove(p)
+	}
 }

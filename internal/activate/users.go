@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"cairn.dev/cairn/internal/system"
 )
@@ -460,11 +461,21 @@ func applyUsers(root system.Root, p UsersPlan) error {
 		data []byte
 		mode os.FileMode
 	}{{"/etc/group", p.Group, 0o644}, {"/etc/passwd", p.Passwd, 0o644}, {"/etc/shadow", p.Shadow, 0o640}} {
-		mode := f.mode
-		if fi, err := os.Stat(root.Host(f.path)); err == nil {
-			mode = fi.Mode().Perm()
+		// An existing file keeps its mode and owner (shadow is often
+		// root:shadow 0640).
+		host := root.Host(f.path)
+		fi, err := os.Stat(host)
+		if err != nil {
+			if _, err := system.WriteFile(host, f.data, f.mode); err != nil {
+				return fmt.Errorf("writing %s: %w", f.path, err)
+			}
+			continue
 		}
-		if _, err := system.WriteFile(root.Host(f.path), f.data, mode); err != nil {
+		if cur, err := os.ReadFile(host); err == nil && string(cur) == string(f.data) {
+			continue
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		if err := writeOwned(host, f.data, fi.Mode().Perm(), int(st.Uid), int(st.Gid)); err != nil {
 			return fmt.Errorf("writing %s: %w", f.path, err)
 		}
 	}

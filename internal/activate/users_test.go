@@ -92,3 +92,25 @@ func TestMutableUsersKeepsOthers(t *testing.T) {
 		t.Errorf("without mutableUsers, passwd: %v; want only alice", got)
 	}
 }
+
+// TestRecoveryRemovesTemps: temporary files left by a switch killed in the
+// middle of an atomic write go when the next switch finds its journal.
+func TestRecoveryRemovesTemps(t *testing.T) {
+	ctx := context.Background()
+	s := newTestSystem(t)
+	top := s.toplevel("a", usersGen(false, "alice"), nil)
+	if _, err := s.switchTo(ctx, top); err != nil {
+		t.Fatal(err)
+	}
+	s.write("/etc/ssh/.cairn-tmp-123", []byte("half"))
+	s.write("/etc/.cairn-tmp-456", []byte("half"))
+	s.write(JournalFile, []byte(`{"action": "switch", "to": "`+top+`"}`))
+	if _, err := s.switchTo(ctx, top); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/etc/ssh/.cairn-tmp-123", "/etc/.cairn-tmp-456", JournalFile} {
+		if _, err := os.Lstat(filepath.Join(s.dir, p)); err == nil {
+			t.Errorf("%s is still there", p)
+		}
+	}
+}

@@ -284,7 +284,6 @@ func diffLines(got, want string) string {
 	return b.String()
 }
 
-
 // TestSwitchLock: while one process holds the switch lock, a switch fails
 // at once and names the holder's pid.
 func TestSwitchLock(t *testing.T) {

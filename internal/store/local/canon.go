@@ -1,0 +1,97 @@
+package local
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// canonicalise gives the tree at p the metadata of a store object, as
+// Nix's canonicalisePathMetaData: owned by root, mode 0444 (0555 for
+// executables and directories), no setuid, setgid or sticky bits, mtime 1
+// (symlinks too). Each file and directory is synced to disk, so that a
+// rename after canonicalise publishes complete contents.
+func canonicalise(p string) error {
+	// Children first, so that read-only directories are finished last.
+	var dirs []string
+	err := filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case fi.Mode()&fs.ModeSymlink != 0:
+		case fi.IsDir():
+			dirs = append(dirs, q)
+			return nil
+		case fi.Mode().IsRegular():
+			mode := uint32(0o444)
+			if fi.Mode()&0o100 != 0 {
+				mode = 0o555
+			}
+			if err := syncFile(q); err != nil {
+				return err
+			}
+			if err := os.Lchown(q, 0, 0); err != nil {
+				return err
+			}
+			if err := syscall.Chmod(q, mode); err != nil {
+				return fmt.Errorf("chmod %s: %w", q, err)
+			}
+		default:
+			return fmt.Errorf("'%s' has an unsupported type (%s)", q, fi.Mode().Type())
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			if err := os.Lchown(q, 0, 0); err != nil {
+				return err
+			}
+		}
+		return setMtime1(q)
+	})
+	if err != nil {
+		return fmt.Errorf("canonicalising: %w", err)
+	}
+	for i := len(dirs) - 1; i >= 0; i-- {
+		q := dirs[i]
+		if err := os.Lchown(q, 0, 0); err != nil {
+			return fmt.Errorf("canonicalising: %w", err)
+		}
+		if err := syscall.Chmod(q, 0o555); err != nil {
+			return fmt.Errorf("canonicalising: chmod %s: %w", q, err)
+		}
+		if err := setMtime1(q); err != nil {
+			return fmt.Errorf("canonicalising: %w", err)
+		}
+		if err := syncFile(q); err != nil {
+			return fmt.Errorf("canonicalising: %w", err)
+		}
+	}
+	return nil
+}
+
+func setMtime1(p string) error {
+	ts := []unix.Timespec{{Sec: 1}, {Sec: 1}}
+	if err := unix.UtimesNanoAt(unix.AT_FDCWD, p, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fmt.Errorf("setting the mtime of %s: %w", p, err)
+	}
+	return nil
+}
+
+func syncFile(p string) error {
+	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return fmt.Errorf("syncing %s: %w", p, err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Fsync(fd); err != nil {
+		return fmt.Errorf("syncing %s: %w", p, err)
+	}
+	return nil
+}
