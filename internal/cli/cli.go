@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sort"
 	"syscall"
 )
@@ -67,6 +68,16 @@ func Main() int {
 	defer stop()
 	dir, _ := os.Getwd()
 	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Dir: dir}
+	// CAIRN_CPUPROFILE=FILE writes a CPU profile of the command (for
+	// cairn's developers; see docs/benchmarks.md).
+	if file := os.Getenv("CAIRN_CPUPROFILE"); file != "" {
+		if f, err := os.Create(file); err == nil {
+			defer f.Close()
+			if pprof.StartCPUProfile(f) == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
+	}
 	code := Run(ctx, env, os.Args[1:])
 	if ctx.Err() != nil && code != exitOK {
 		return exitInterrupt

@@ -17,7 +17,7 @@ import (
 	"cairn.dev/cairn/internal/service/servicetest"
 )
 
-// The rootfs recipe of /work/shared/notes/systemd-in-ci.md; the cache file
+// The rootfs recipe of ../shared/notes/systemd-in-ci.md; the cache file
 // name carries its version, bump it when the recipe changes.
 const rootfsCache = "debian-bookworm-systemd-v1.tar.zst"
 

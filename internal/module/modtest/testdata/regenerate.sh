@@ -17,7 +17,8 @@ for n in "${names[@]}"; do
   case $n in
     err-*)
       if nix-instantiate --eval --strict -E "$expr" >"$tmp/out" 2>"$tmp/err"; then echo "UNEXPECTED SUCCESS: $n"; continue; fi
-      grep -m1 '^error: ' "$tmp/err" | sed 's/^error: //' >$n.errexp
+      # Positions name the checkout's absolute path: keep the phrase before it.
+      grep -m1 '^error: ' "$tmp/err" | sed -e 's/^error: //' -e "s| $PWD/.*| |" -e 's/ $//' >$n.errexp
       echo "ok   $n"
       ;;
     *)
