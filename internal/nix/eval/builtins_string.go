@@ -49,14 +49,22 @@ func stringBuiltins() []*Primop {
 			sep := ev.forceString(args[0], pos)
 			l := ev.forceList(args[1], pos)
 			ctx := sep.Ctx
-			var b strings.Builder
+			// Coerce first, then join into a buffer of the final size.
+			parts := make([]string, len(l.Elems))
+			size := len(sep.S) * max(len(l.Elems)-1, 0)
 			for i, e := range l.Elems {
+				s, c := ev.coerceToString(e, pos, coerceOpts{copyToStore: true})
+				parts[i] = s
+				size += len(s)
+				ctx = ctx.Merge(c)
+			}
+			var b strings.Builder
+			b.Grow(size)
+			for i, s := range parts {
 				if i > 0 {
 					b.WriteString(sep.S)
 				}
-				s, c := ev.coerceToString(e, pos, coerceOpts{copyToStore: true})
 				b.WriteString(s)
-				ctx = ctx.Merge(c)
 			}
 			return &String{S: b.String(), Ctx: ctx}
 		}),
