@@ -217,6 +217,7 @@ func (s *Store) AddTree(ctx context.Context, src string) (string, error) {
 type Output struct {
 	Path    string // logical store path; the object is already in place
 	Deriver string
+	CA      string // content address of a fixed-output derivation's output
 }
 
 // RegisterOutputs registers build outputs that the builder moved into
@@ -241,7 +242,7 @@ func (s *Store) RegisterOutputs(ctx context.Context, outs []Output, candidates [
 		if err != nil {
 			return nil, fmt.Errorf("output '%s': %w", o.Path, err)
 		}
-		infos = append(infos, &PathInfo{Path: o.Path, NarHash: h, NarSize: n, References: refs, Deriver: o.Deriver, RegistrationTime: s.now()})
+		infos = append(infos, &PathInfo{Path: o.Path, NarHash: h, NarSize: n, References: refs, Deriver: o.Deriver, CA: o.CA, RegistrationTime: s.now()})
 	}
 	if err := syncFile(s.realStore); err != nil {
 		return nil, err

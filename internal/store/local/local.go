@@ -224,3 +224,38 @@ var errNotValid = errors.New("path is not valid")
 
 // IsNotValid reports whether err says that a path is not in the store.
 func IsNotValid(err error) bool { return errors.Is(err, errNotValid) }
+
+// LinkOutputLog records that the log of output path is drvPath's, so that
+// `cairn log OUTPUT` finds it even when the build failed.
+func (s *Store) LinkOutputLog(path, drvPath string) error {
+	dir := filepath.Join(s.root, "nix/var/log/cairn/outputs")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	link := filepath.Join(dir, filepath.Base(path))
+	os.Remove(link)
+	return os.Symlink(s.LogPath(drvPath), link)
+}
+
+// FindLog returns the log file of a derivation or of an output path.
+func (s *Store) FindLog(path string) (string, error) {
+	if strings.HasSuffix(path, ".drv") {
+		if p := s.LogPath(path); exists(p) {
+			return p, nil
+		}
+	}
+	if p, err := os.Readlink(filepath.Join(s.root, "nix/var/log/cairn/outputs", filepath.Base(path))); err == nil && exists(p) {
+		return p, nil
+	}
+	if info, err := s.QueryPathInfo(path); err == nil && info.Deriver != "" {
+		if p := s.LogPath(info.Deriver); exists(p) {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("build log of '%s' is not available", path)
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
