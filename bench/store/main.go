@@ -16,6 +16,7 @@
 // Usage:
 //
 //	go run ./bench/store [-cairn bin/cairn] [-n 3] [-tree DIR] [-write docs/benchmarks.md]
+//	go run ./bench/store build [-cairn bin/cairn] [-n 15] [-write docs/benchmarks.md]
 package main
 
 import (
@@ -40,7 +41,12 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+	run := run
+	args := os.Args[1:]
+	if len(args) > 0 && args[0] == "build" {
+		run, args = runBuild, args[1:] // build overhead (build.go)
+	}
+	if err := run(ctx, args, os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "bench/store: %v\n", err)
 		os.Exit(1)
 	}

@@ -15,10 +15,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
 
+	"cairn.dev/cairn/internal/build/builtin"
 	"cairn.dev/cairn/internal/build/sandbox"
 	"cairn.dev/cairn/internal/store/binarycache"
 	"cairn.dev/cairn/internal/store/derivation"
@@ -37,7 +39,7 @@ type Substituter struct {
 type Options struct {
 	Store *local.Store
 	Jobs  int // builds at a time; 1 when 0
-	Cores int // NIX_BUILD_CORES
+	Cores int // NIX_BUILD_CORES; the number of CPUs when 0
 	// Paths are the sandbox paths (target -> host source);
 	// sandbox.DefaultPaths() when nil.
 	Paths        map[string]string
@@ -54,7 +56,9 @@ type Builder struct {
 	sem   chan int // free build slots, by index (build users)
 	mu    sync.Mutex
 	nodes map[string]*node
-	logMu sync.Mutex
+	// failed are the builds and substitutions that failed, in order.
+	failed []error
+	logMu  sync.Mutex
 }
 
 // node is one derivation of the graph, realised at most once.
@@ -73,6 +77,9 @@ func New(opts Options) (*Builder, error) {
 	}
 	if opts.Jobs < 1 {
 		opts.Jobs = 1
+	}
+	if opts.Cores == 0 {
+		opts.Cores = runtime.NumCPU() // Nix's cores = 0: all of them
 	}
 	if opts.Paths == nil {
 		p, err := sandbox.DefaultPaths()
@@ -132,6 +139,13 @@ func (b *Builder) Realise(ctx context.Context, drvPaths []string) (map[string]ma
 		res[n.drvPath] = outs
 	}
 	if len(errs) > 0 {
+		// The failed builds themselves, not just "dependency failed".
+		b.mu.Lock()
+		failed := append([]error(nil), b.failed...)
+		b.mu.Unlock()
+		if len(failed) > 0 {
+			return res, errors.Join(failed...)
+		}
 		return res, errs[0]
 	}
 	return res, nil
@@ -232,7 +246,13 @@ func (b *Builder) realise(ctx context.Context, n *node) error {
 		return ctx.Err()
 	}
 	defer func() { b.sem <- slot }()
-	return b.build(ctx, n, slot)
+	err := b.build(ctx, n, slot)
+	if err != nil {
+		b.mu.Lock()
+		b.failed = append(b.failed, err)
+		b.mu.Unlock()
+	}
+	return err
 }
 
 // substitute tries to fetch all of n's outputs from a binary cache.
@@ -301,10 +321,18 @@ func (b *Builder) build(ctx context.Context, n *node, slot int) (err error) {
 		b.st.LinkOutputLog(p, n.drvPath)
 	}
 	b.progress("building '%s'...", n.drvPath)
+	env, files, structured, err := structuredAttrs(n.drv)
+	if err != nil {
+		return &Error{DrvPath: n.drvPath, Log: logPath, Err: err}
+	}
+	if !structured {
+		env = n.drv.Env
+	}
 	spec := &sandbox.Spec{
 		Builder:      n.drv.Builder,
 		Args:         n.drv.Args,
-		Env:          n.drv.Env,
+		Env:          env,
+		BuildFiles:   files,
 		StoreDir:     b.st.StoreDir(),
 		RealStoreDir: b.st.RealStoreDir(),
 		Inputs:       inputs,
@@ -316,7 +344,17 @@ func (b *Builder) build(ctx context.Context, n *node, slot int) (err error) {
 		GID:          sandbox.DefaultGID,
 		Log:          logf,
 	}
-	if err := sandbox.Run(ctx, spec); err != nil {
+	run := sandbox.Run
+	if builtin.Is(n.drv.Builder) {
+		run = func(ctx context.Context, spec *sandbox.Spec) error {
+			err := runBuiltin(ctx, spec, n.drv)
+			if err != nil {
+				fmt.Fprintf(logf, "error: %v\n", err)
+			}
+			return err
+		}
+	}
+	if err := run(ctx, spec); err != nil {
 		logf.Sync()
 		if ctx.Err() != nil {
 			return &Error{DrvPath: n.drvPath, Log: logPath, Err: ctx.Err()}
@@ -429,4 +467,45 @@ func removeTree(p string) error {
 		return nil
 	})
 	return os.RemoveAll(p)
+}
+
+// runBuiltin builds a derivation whose builder is one of cairn's builtins
+// (builtin:cairn-files) in Go, outside the sandbox: the outputs are made
+// in a scratch folder of the store directory and moved into place only
+// when the builder succeeded, as the sandbox does.
+func runBuiltin(ctx context.Context, spec *sandbox.Spec, d *derivation.Derivation) error {
+	scratch, err := os.MkdirTemp(spec.RealStoreDir, ".cairn-build-")
+	if err != nil {
+		return err
+	}
+	defer removeTree(scratch)
+	outs := map[string]string{}
+	for name, o := range d.Outputs {
+		outs[name] = o.Path
+	}
+	err = builtin.Run(ctx, &builtin.Request{
+		Builder:      spec.Builder,
+		Env:          spec.Env,
+		Outputs:      outs,
+		StoreDir:     spec.StoreDir,
+		RealStoreDir: spec.RealStoreDir,
+		OutDir:       scratch,
+		Inputs:       spec.Inputs,
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range spec.Outputs {
+		base := filepath.Base(p)
+		if _, err := os.Lstat(filepath.Join(scratch, base)); err != nil {
+			return fmt.Errorf("builder did not produce the output '%s'", p)
+		}
+	}
+	for _, p := range spec.Outputs {
+		base := filepath.Base(p)
+		if err := os.Rename(filepath.Join(scratch, base), filepath.Join(spec.RealStoreDir, base)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -41,11 +41,14 @@ type command struct {
 // commands lists the subcommands; each lives in its own file.
 func commands() []command {
 	cmds := []command{
+		{"build", "build derivations into the store, print their outputs (-A, -j, --root)", runBuild},
+		{"instantiate", "write the .drv files of derivations into the store, print their paths", runInstantiate},
+		{"log", "print the build log of a derivation or output path", runLog},
 		{"eval", "evaluate a Nix expression and print its value", runEval},
 		{"logs", "print the log of a unit run by cairn supervise (-n N, -f)", runLogs},
 		{"option", "show an option of a configuration: value, type, where declared and defined", runOption},
 		{"options", "list every option cairn declares (--json, --markdown)", runOptions},
-		{"store", "hash and serialise store objects (hash-path, dump)", runStore},
+		{"store", "manage the store (hash-path, dump, add, verify, gc, path-info, copy, generate-key)", runStore},
 		{"supervise", "run cairn's service supervisor for a root (--background), or control it", runSupervise},
 		{"version", "print cairn's version", runVersion},
 		{"switch", "make a toplevel the current generation and activate it", runSwitch},

@@ -13,9 +13,15 @@ import (
 // newEvaluator is the one place where an evaluator is composed for the
 // commands: environment, search path, store and trace output.
 func newEvaluator(ctx context.Context, env *Env, fset *token.FileSet, f *evalFlags) *eval.Evaluator {
+	return newEvaluatorStore(ctx, env, fset, f, dry.New(f.storeDir))
+}
+
+// newEvaluatorStore is newEvaluator with another store (the local store
+// for cairn build and instantiate).
+func newEvaluatorStore(ctx context.Context, env *Env, fset *token.FileSet, f *evalFlags, st eval.Store) *eval.Evaluator {
 	return eval.New(ctx, eval.Options{
 		FileSet:      fset,
-		Store:        dry.New(f.storeDir),
+		Store:        st,
 		Getenv:       env.Getenv,
 		SearchPath:   f.include,
 		Stderr:       env.Stderr,

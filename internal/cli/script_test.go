@@ -4,6 +4,7 @@ import (
 	"os"
 	"testing"
 
+	"cairn.dev/cairn/internal/build/sandbox"
 	"cairn.dev/cairn/internal/cli"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -11,6 +12,7 @@ import (
 // TestMain registers the cairn command so that scripts run the real CLI
 // in-process (testscript re-executes the test binary as `cairn`).
 func TestMain(m *testing.M) {
+	sandbox.Init() // builds re-execute the test binary as the sandbox's init
 	testscript.Main(m, map[string]func(){
 		"cairn": func() { os.Exit(cli.Main()) },
 	})
@@ -22,5 +24,6 @@ func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
 		UpdateScripts: os.Getenv("CAIRN_UPDATE") == "1",
+		Condition:     scriptCondition,
 	})
 }

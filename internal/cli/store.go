@@ -17,7 +17,7 @@ commands:
                nix-hash --type sha256 --base32 PATH does
   dump PATH    write the NAR serialisation of PATH to stdout, as
                nix-store --dump PATH does
-`
+` + storeLocalUsage
 
 // runStore dispatches `cairn store SUBCOMMAND`.
 func runStore(ctx context.Context, env *Env, args []string) int {
@@ -33,6 +33,9 @@ func runStore(ctx context.Context, env *Env, args []string) int {
 		return runStoreHashPath(ctx, env, args[1:])
 	case "dump":
 		return runStoreDump(ctx, env, args[1:])
+	}
+	if code, ok := runStoreLocal(ctx, env, args); ok {
+		return code
 	}
 	fmt.Fprintf(env.Stderr, "error: unknown store command %q (see 'cairn store help')\n", args[0])
 	return exitUsage

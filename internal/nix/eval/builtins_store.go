@@ -3,6 +3,7 @@ package eval
 import (
 	"crypto/sha256"
 	"embed"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -125,7 +126,8 @@ func (ev *Evaluator) pathFilter(f Value, pos token.Pos) func(p, typ string) (boo
 func (ev *Evaluator) addPath(req AddPathRequest, pos token.Pos) Value {
 	p, err := ev.store.AddPath(ev.ctx, req)
 	if err != nil {
-		if e, ok := err.(*Error); ok {
+		var e *Error
+		if errors.As(err, &e) {
 			panic(e)
 		}
 		throwf(pos, "adding '%s' to the store: %v", req.Src, err)

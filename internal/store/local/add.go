@@ -72,6 +72,7 @@ func (s *Store) add(ctx context.Context, info *PathInfo, write writeFunc, want *
 	info.NarHash, info.NarSize = *h, size
 	info.RegistrationTime = s.now()
 	sort.Strings(info.References)
+	info.References = dedup(info.References)
 	if err := s.withDB(func(t *dbTx) error { return t.put(info) }); err != nil {
 		removeAll(final)
 		return err

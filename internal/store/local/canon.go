@@ -39,7 +39,7 @@ func canonicalise(p string) error {
 			if err := syncFile(q); err != nil {
 				return err
 			}
-			if err := os.Lchown(q, 0, 0); err != nil {
+			if err := chown(q); err != nil {
 				return err
 			}
 			if err := syscall.Chmod(q, mode); err != nil {
@@ -49,7 +49,7 @@ func canonicalise(p string) error {
 			return fmt.Errorf("'%s' has an unsupported type (%s)", q, fi.Mode().Type())
 		}
 		if fi.Mode()&fs.ModeSymlink != 0 {
-			if err := os.Lchown(q, 0, 0); err != nil {
+			if err := chown(q); err != nil {
 				return err
 			}
 		}
@@ -60,7 +60,7 @@ func canonicalise(p string) error {
 	}
 	for i := len(dirs) - 1; i >= 0; i-- {
 		q := dirs[i]
-		if err := os.Lchown(q, 0, 0); err != nil {
+		if err := chown(q); err != nil {
 			return fmt.Errorf("canonicalising: %w", err)
 		}
 		if err := syscall.Chmod(q, 0o555); err != nil {
@@ -94,4 +94,13 @@ func syncFile(p string) error {
 		return fmt.Errorf("syncing %s: %w", p, err)
 	}
 	return nil
+}
+
+// chown makes p owned by root when cairn runs as root (otherwise the
+// store belongs to the user running it, as a Nix store of a single user).
+func chown(p string) error {
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	return os.Lchown(p, 0, 0)
 }

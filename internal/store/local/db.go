@@ -166,11 +166,17 @@ func (s *Store) QueryPathInfo(path string) (*PathInfo, error) {
 
 // IsValid reports whether path is registered.
 func (s *Store) IsValid(path string) (bool, error) {
+	if _, ok := s.valid.Load(path); ok {
+		return true, nil
+	}
 	var ok bool
 	err := s.withDB(func(t *dbTx) error {
 		ok = t.valid(path)
 		return nil
 	})
+	if ok {
+		s.valid.Store(path, true)
+	}
 	return ok, err
 }
 

@@ -152,7 +152,8 @@ type GCResult struct {
 
 // GC deletes every store path that is not in the closure of the roots
 // (with the derivations that live paths were built from), and
-// unregistered objects left by crashed writers. It waits until no other
+// unregistered objects left by crashed writers, unless Nix's database is
+// under the same root (then unregistered objects may be Nix's and stay). It waits until no other
 // process has the store open.
 func (s *Store) GC(ctx context.Context) (*GCResult, error) {
 	if err := flock(ctx, s.gcLock, syscall.LOCK_EX); err != nil {
@@ -198,6 +199,7 @@ func (s *Store) GC(ctx context.Context) (*GCResult, error) {
 	}
 	// Unregister first: a crash then leaves unregistered files, which the
 	// next collection removes.
+	s.valid.Clear()
 	if err := s.withDB(func(t *dbTx) error {
 		for _, p := range dead {
 			if err := t.delete(p); err != nil {
@@ -212,11 +214,24 @@ func (s *Store) GC(ctx context.Context) (*GCResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A store directory shared with a Nix installation holds Nix's
+	// objects, unregistered here: leave every unregistered entry alone.
+	_, err = os.Stat(filepath.Join(s.root, "nix/var/nix/db/db.sqlite"))
+	nixOwned := err == nil
 	deadSet := map[string]bool{}
 	for _, p := range dead {
 		deadSet[p] = true
 	}
 	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".cairn-") {
+			// Scratch folders of builds and temporary names of writers:
+			// with the lock held exclusively no other cairn process has
+			// the store open, so these are left over from crashes.
+			if err := removeAll(filepath.Join(s.realStore, e.Name())); err != nil {
+				return res, fmt.Errorf("removing '%s': %w", e.Name(), err)
+			}
+			continue
+		}
 		if strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
@@ -224,6 +239,9 @@ func (s *Store) GC(ctx context.Context) (*GCResult, error) {
 		if !deadSet[p] {
 			if _, ok := byPath[p]; ok {
 				continue
+			}
+			if nixOwned {
+				continue // may be Nix's: its database is not ours to read
 			}
 			// Unregistered: skip it while someone holds its lock.
 			l, ok, err := s.tryLockPath(p)

@@ -57,6 +57,11 @@ type Store struct {
 	dbPath string
 
 	gcLock *os.File // shared while open, exclusive while collecting
+
+	// valid caches paths known to be valid: a valid path stays valid
+	// until this store collects garbage (other processes cannot while
+	// this one has the store open).
+	valid sync.Map
 }
 
 var _ eval.Store = (*Store)(nil)

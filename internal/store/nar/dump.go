@@ -106,16 +106,34 @@ func (d *dumper) regular(abs, p string, fi fs.FileInfo) error {
 	if err != nil {
 		return &fs.PathError{Op: "open", Path: abs, Err: err}
 	}
-	defer syscall.Close(fd)
 	size := fi.Size()
 	err = d.nw.WriteEntry(Entry{Path: p, Type: Regular, Size: size, Executable: fi.Mode()&0o100 != 0})
 	if err != nil {
+		syscall.Close(fd)
 		return err
 	}
+	if ft, ok := d.nw.w.(fileTaker); ok {
+		if err := d.nw.flush(); err != nil {
+			syscall.Close(fd)
+			return err
+		}
+		ft.takeFile(fd, size, abs)
+		d.nw.left = 0
+		return nil
+	}
+	defer syscall.Close(fd)
 	if _, err := d.nw.ReadFrom(fdReader(fd)); err != nil {
 		return fmt.Errorf("reading '%s' (changed while being read?): %w", abs, err)
 	}
 	return nil
+}
+
+// fileTaker is a destination that reads regular files itself (HashPath's
+// hasher): it takes the open descriptor, reads exactly size bytes from it
+// in order with what was written before, closes it, and reports a short
+// file as its error.
+type fileTaker interface {
+	takeFile(fd int, size int64, path string)
 }
 
 func openRead(path string) (int, error) {

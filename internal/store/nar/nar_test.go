@@ -3,6 +3,7 @@ package nar
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -336,4 +337,22 @@ func FuzzReader(f *testing.F) {
 			t.Fatalf("accepted NAR not reproduced: in %x, out %x", data[:n], out.Bytes())
 		}
 	})
+}
+
+// TestHashShrunkFile hands the hasher a file shorter than its entry says,
+// as when a file shrinks between lstat and read: an error, not a hang.
+func TestHashShrunkFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(p, []byte("abc"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := openRead(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ph := newPipeHasher(sha256.New())
+	ph.takeFile(fd, 10, p)
+	if _, _, err := ph.finish(); err == nil || !strings.Contains(err.Error(), "shrank") {
+		t.Errorf("short file: %v", err)
+	}
 }
