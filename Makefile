@@ -42,21 +42,7 @@ test: deps
 	exit $$status
 
 demo: deps build
-	@echo '$$ cat examples/hello.nix'
-	@cat examples/hello.nix
-	@echo
-	@echo '$$ cairn eval --strict examples/hello.nix'
-	@$(BIN) eval --strict examples/hello.nix
-	@if [ "$$($(BIN) eval --strict examples/hello.nix)" = "$$(nix-instantiate --eval --strict --readonly-mode examples/hello.nix)" ]; \
-	then echo '(byte for byte what nix-instantiate --eval --strict prints)'; \
-	else echo 'cairn and nix-instantiate differ on examples/hello.nix' >&2; exit 1; fi
-	@echo
-	@echo '$$ cairn eval -A motd examples/hello.nix'
-	@$(BIN) eval -A motd examples/hello.nix
-	@echo
-	@echo '$$ cairn eval --strict --json -A services.api examples/hello.nix'
-	@$(BIN) eval --strict --json -A services.api examples/hello.nix
-	@echo
+	@bash scripts/demo.sh
 
 # bench compares cairn eval with nix-instantiate and records the figures
 # in docs/benchmarks.md.

@@ -19,7 +19,10 @@ import (
 
 const buildUsage = `usage: cairn build [--root DIR] [--store-dir DIR] [-A ATTRPATH] [-j N]
                    [--no-link | -o LINK] [--substituter file:///DIR --trusted-key KEY]
-                   [-I PATH] [--arg NAME EXPR] [--argstr NAME VALUE] (FILE... | -E EXPR)
+                   [-I PATH] [--arg NAME EXPR] [--argstr NAME VALUE] (FILE... | -E EXPR | -c CONFIG)
+
+With -c, builds the system (the toplevel) of the configuration file CONFIG,
+as switch -c does, without activating it.
 
 Evaluates the expression, writes the .drv files of the derivations it
 yields into the store under --root, builds them (dependencies first, up to
@@ -44,6 +47,7 @@ type buildFlags struct {
 	outLink      string
 	substituters []string
 	trustedKeys  []string
+	config       string // -c FILE: build the system toplevel of a configuration
 }
 
 // parseBuildFlags takes the build flags out of args and leaves the
@@ -77,6 +81,12 @@ func parseBuildFlags(args []string, forBuild bool) (*buildFlags, *evalFlags, err
 				return nil, nil, fmt.Errorf("invalid value '%s' for %s", v, a)
 			}
 			bf.jobs = n
+		case forBuild && (a == "-c" || a == "--config"):
+			v, err := arg()
+			if err != nil {
+				return nil, nil, err
+			}
+			bf.config = v
 		case forBuild && a == "--no-link":
 			bf.noLink = true
 		case forBuild && (a == "-o" || a == "--out-link"):
@@ -100,6 +110,10 @@ func parseBuildFlags(args []string, forBuild bool) (*buildFlags, *evalFlags, err
 		default:
 			rest = append(rest, a)
 		}
+	}
+	if bf.config != "" {
+		// The system expression replaces FILE or -E EXPR.
+		rest = append(rest, "-E", "<system>")
 	}
 	ef, err := parseEvalFlags(rest)
 	if err != nil {
@@ -169,6 +183,14 @@ func runBuild(ctx context.Context, env *Env, args []string) int {
 			}
 			subs = append(subs, build.Substituter{Cache: c, Trusted: keys})
 		}
+	}
+	if bf.config != "" {
+		expr, err := systemExpr(ctx, env, bf.config)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "error: %v\n", err)
+			return exitFailure
+		}
+		ef.exprs, ef.files = []string{expr}, nil
 	}
 	drvs, code := instantiate(ctx, env, ef, st)
 	if code != exitOK {

@@ -109,14 +109,17 @@ func runDryActivate(ctx context.Context, env *Env, args []string) int {
 // runActivation implements switch, boot, test and dry-activate.
 func runActivation(ctx context.Context, env *Env, action activate.Action, args []string) int {
 	var sf systemFlags
-	var toplevel string
-	fs := newFlagSet(env, string(action), string(action)+" --toplevel PATH [--root DIR] [--manager M]")
+	var toplevel, config string
+	var jobs int
+	fs := newFlagSet(env, string(action), string(action)+" (-c FILE | --toplevel PATH) [--root DIR] [--manager M] [-j N]")
 	sf.register(fs)
-	fs.StringVar(&toplevel, "toplevel", "", "the built system (a toplevel folder) to "+string(action))
+	fs.StringVar(&config, "c", "", "the configuration file to build and "+string(action))
+	fs.StringVar(&toplevel, "toplevel", "", "an already built system (a toplevel folder) to "+string(action))
+	fs.IntVar(&jobs, "j", 1, "builds to run at once")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	if toplevel == "" || fs.NArg() > 0 {
+	if (toplevel == "") == (config == "") || fs.NArg() > 0 {
 		fs.Usage()
 		return exitUsage
 	}
@@ -124,6 +127,15 @@ func runActivation(ctx context.Context, env *Env, action activate.Action, args [
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "error: %v\n", err)
 		return exitFailure
+	}
+	if config != "" {
+		// Build first: a configuration that does not evaluate or build
+		// changes nothing.
+		out, code := buildSystem(ctx, env, string(a.Root), config, jobs)
+		if code != exitOK {
+			return code
+		}
+		toplevel = a.Root.Host(out)
 	}
 	top, err := toplevelPath(a.Root, toplevel)
 	if err != nil {

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"cairn.dev/cairn/internal/build"
+	"cairn.dev/cairn/internal/module"
+	"cairn.dev/cairn/internal/store/local"
+	"cairn.dev/cairn/internal/system"
+)
+
+// systemExpr is the expression whose value is the toplevel of the
+// configuration in file: cairn's modules and the user's, with the
+// configuration's git revision as the default of
+// system.configurationRevision.
+func systemExpr(ctx context.Context, env *Env, file string) (string, error) {
+	abs := file
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(env.Dir, abs)
+	}
+	o := module.SystemOptions{CairnVersion: Version()}
+	rev, err := system.ConfigRevision(ctx, system.ExecRunner, filepath.Dir(abs))
+	if err != nil {
+		return "", err
+	}
+	if rev != nil {
+		o.Revision, o.Dirty = rev.Rev, rev.Dirty
+	}
+	return "(" + module.SystemExpr(abs, o) + ").toplevel", nil
+}
+
+// buildSystem evaluates and builds the toplevel of a configuration file
+// into the store under root and returns its store path. Nothing of the
+// running system changes: a configuration that does not evaluate or build
+// leaves the root as it was (apart from store objects, which are
+// immutable and unreferenced until a generation points at them).
+func buildSystem(ctx context.Context, env *Env, root, file string, jobs int) (string, int) {
+	expr, err := systemExpr(ctx, env, file)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "error: %v\n", err)
+		return "", exitFailure
+	}
+	st, err := local.Open(ctx, local.Options{Root: root})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "error: %v\n", err)
+		return "", exitFailure
+	}
+	defer st.Close()
+	ef := &evalFlags{exprs: []string{expr}, attrPaths: []string{""}, location: true, storeDir: st.StoreDir()}
+	drvs, code := instantiate(ctx, env, ef, st)
+	if code != exitOK {
+		return "", code
+	}
+	b, err := build.New(build.Options{Store: st, Jobs: jobs, Progress: env.Stderr})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "error: %v\n", err)
+		return "", exitFailure
+	}
+	res, err := b.Realise(ctx, drvs)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "error: %v\n", err)
+		return "", exitFailure
+	}
+	return res[drvs[0]]["out"], exitOK
+}
