@@ -6,11 +6,12 @@ package main
 import (
 	"os"
 
+	"cairn.dev/cairn/internal/build/builtin"
 	"cairn.dev/cairn/internal/build/sandbox"
 	"cairn.dev/cairn/internal/cli"
 )
 
 func main() {
-	sandbox.Init() // a build sandbox's init does not return
+	sandbox.InitBuiltins(builtin.Sandboxed) // a build sandbox's init does not return
 	os.Exit(cli.Main())
 }

@@ -20,7 +20,6 @@ import (
 	"strings"
 	"sync"
 
-	"cairn.dev/cairn/internal/build/builtin"
 	"cairn.dev/cairn/internal/build/sandbox"
 	"cairn.dev/cairn/internal/store/binarycache"
 	"cairn.dev/cairn/internal/store/derivation"
@@ -344,17 +343,10 @@ func (b *Builder) build(ctx context.Context, n *node, slot int) (err error) {
 		GID:          sandbox.DefaultGID,
 		Log:          logf,
 	}
-	run := sandbox.Run
-	if builtin.Is(n.drv.Builder) {
-		run = func(ctx context.Context, spec *sandbox.Spec) error {
-			err := runBuiltin(ctx, spec, n.drv)
-			if err != nil {
-				fmt.Fprintf(logf, "error: %v\n", err)
-			}
-			return err
-		}
-	}
-	if err := run(ctx, spec); err != nil {
+	// Builtin builders (builtin:cairn-files) run in the sandbox too: the
+	// sandbox's init runs them in Go, as the build user
+	// (docs/design/toplevel.md).
+	if err := sandbox.Run(ctx, spec); err != nil {
 		logf.Sync()
 		if ctx.Err() != nil {
 			return &Error{DrvPath: n.drvPath, Log: logPath, Err: ctx.Err()}
@@ -467,45 +459,4 @@ func removeTree(p string) error {
 		return nil
 	})
 	return os.RemoveAll(p)
-}
-
-// runBuiltin builds a derivation whose builder is one of cairn's builtins
-// (builtin:cairn-files) in Go, outside the sandbox: the outputs are made
-// in a scratch folder of the store directory and moved into place only
-// when the builder succeeded, as the sandbox does.
-func runBuiltin(ctx context.Context, spec *sandbox.Spec, d *derivation.Derivation) error {
-	scratch, err := os.MkdirTemp(spec.RealStoreDir, ".cairn-build-")
-	if err != nil {
-		return err
-	}
-	defer removeTree(scratch)
-	outs := map[string]string{}
-	for name, o := range d.Outputs {
-		outs[name] = o.Path
-	}
-	err = builtin.Run(ctx, &builtin.Request{
-		Builder:      spec.Builder,
-		Env:          spec.Env,
-		Outputs:      outs,
-		StoreDir:     spec.StoreDir,
-		RealStoreDir: spec.RealStoreDir,
-		OutDir:       scratch,
-		Inputs:       spec.Inputs,
-	})
-	if err != nil {
-		return err
-	}
-	for _, p := range spec.Outputs {
-		base := filepath.Base(p)
-		if _, err := os.Lstat(filepath.Join(scratch, base)); err != nil {
-			return fmt.Errorf("builder did not produce the output '%s'", p)
-		}
-	}
-	for _, p := range spec.Outputs {
-		base := filepath.Base(p)
-		if err := os.Rename(filepath.Join(scratch, base), filepath.Join(spec.RealStoreDir, base)); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"cairn.dev/cairn/internal/build/builtin"
 	"cairn.dev/cairn/internal/build/sandbox"
 	"cairn.dev/cairn/internal/nix/eval"
 	"cairn.dev/cairn/internal/store/binarycache"
@@ -23,7 +24,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	sandbox.Init() // the sandbox re-executes the test binary as its init
+	sandbox.InitBuiltins(builtin.Sandboxed) // the sandbox re-executes the test binary as its init
 	if os.Getenv("CAIRN_TEST_BUILD_CHILD") != "" {
 		os.Exit(buildChild())
 	}
@@ -511,8 +512,8 @@ func TestStructuredAttrs(t *testing.T) {
 	}
 }
 
-// TestBuiltinFiles builds a builtin:cairn-files derivation (made in Go,
-// outside the sandbox) that links to a sandboxed build's output; its
+// TestBuiltinFiles builds a builtin:cairn-files derivation (made in Go by
+// the sandbox's init) that links to a sandboxed build's output; its
 // references are scanned as for any build.
 func TestBuiltinFiles(t *testing.T) {
 	needRoot(t)

@@ -4,6 +4,7 @@ import (
 	"os"
 	"testing"
 
+	"cairn.dev/cairn/internal/build/builtin"
 	"cairn.dev/cairn/internal/build/sandbox"
 	"cairn.dev/cairn/internal/cli"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -12,7 +13,7 @@ import (
 // TestMain registers the cairn command so that scripts run the real CLI
 // in-process (testscript re-executes the test binary as `cairn`).
 func TestMain(m *testing.M) {
-	sandbox.Init() // builds re-execute the test binary as the sandbox's init
+	sandbox.InitBuiltins(builtin.Sandboxed) // builds re-execute the test binary as the sandbox's init
 	testscript.Main(m, map[string]func(){
 		"cairn": func() { os.Exit(cli.Main()) },
 	})

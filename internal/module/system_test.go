@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"cairn.dev/cairn/internal/build/builtin"
 	"cairn.dev/cairn/internal/build/sandbox"
 	"cairn.dev/cairn/internal/cli"
 	"cairn.dev/cairn/internal/module"
@@ -20,7 +21,7 @@ import (
 
 // TestMain lets builds re-execute the test binary as the sandbox's init.
 func TestMain(m *testing.M) {
-	sandbox.Init()
+	sandbox.InitBuiltins(builtin.Sandboxed)
 	os.Exit(m.Run())
 }
 

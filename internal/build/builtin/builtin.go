@@ -316,3 +316,26 @@ func (b *filesBuild) collide(collisions, src, dest string) error {
 	}
 	return fmt.Errorf("collision at %s: %s and %s", rel, prev, src)
 }
+
+// Sandboxed runs a builtin builder inside the build sandbox (it has the
+// signature of sandbox.BuiltinFunc): the store directory there holds the
+// inputs and is where the outputs, named in the environment as Nix names
+// them ($outputs, $out, ...), are made.
+func Sandboxed(builder string, env map[string]string, storeDir string, inputs []string) error {
+	outputs := map[string]string{}
+	names := strings.Fields(env["outputs"])
+	if len(names) == 0 {
+		names = []string{"out"}
+	}
+	for _, name := range names {
+		p, ok := env[name]
+		if !ok {
+			return fmt.Errorf("the environment names no path for output '%s'", name)
+		}
+		outputs[name] = p
+	}
+	return Run(context.Background(), &Request{
+		Builder: builder, Env: env, Outputs: outputs,
+		StoreDir: storeDir, RealStoreDir: storeDir, OutDir: storeDir, Inputs: inputs,
+	})
+}

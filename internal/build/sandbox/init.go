@@ -50,7 +50,19 @@ const addrNoRandomize = 0x0040000
 // reports why it could not and exits. In any other process it returns at
 // once. Commands that run builds call it first thing in main, before any
 // other work; tests of packages that build call it from TestMain.
-func Init() {
+func Init() { InitBuiltins(nil) }
+
+// BuiltinFunc runs a builtin builder (a Builder named "builtin:...")
+// inside the sandbox, after privileges are dropped, in place of executing
+// a program: env is the build's environment, storeDir the store directory
+// (inside the sandbox, where the inputs are and the outputs go), inputs the
+// store paths visible.
+type BuiltinFunc func(builder string, env map[string]string, storeDir string, inputs []string) error
+
+// InitBuiltins is Init for a program that provides builtin builders: they
+// run in the sandbox like any builder, with its namespaces, its root and
+// the build user.
+func InitBuiltins(builtins BuiltinFunc) {
 	if os.Getenv(initEnv) != "1" {
 		return
 	}
@@ -67,13 +79,13 @@ func Init() {
 	unix.CloseOnExec(configFD)
 	unix.CloseOnExec(statusFD)
 	status := os.NewFile(statusFD, "status")
-	err := runInit()
+	err := runInit(builtins, status)
 	fmt.Fprintln(status, err)
 	os.Exit(1)
 }
 
 // runInit returns only on failure.
-func runInit() error {
+func runInit(builtins BuiltinFunc, status *os.File) error {
 	f := os.NewFile(configFD, "config")
 	var cfg config
 	err := json.NewDecoder(f).Decode(&cfg)
@@ -84,8 +96,36 @@ func runInit() error {
 	if err := setup(&cfg); err != nil {
 		return err
 	}
+	if IsBuiltin(cfg.Builder) {
+		if builtins == nil {
+			return fmt.Errorf("builder '%s' is not available in this program", cfg.Builder)
+		}
+		if err := dropPrivileges(&cfg); err != nil {
+			return err
+		}
+		// The builder has started: the status pipe closes, as exec would.
+		status.Close()
+		env := map[string]string{}
+		for _, kv := range cfg.Env {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				env[k] = v
+			}
+		}
+		inputs := make([]string, len(cfg.Inputs))
+		for i, in := range cfg.Inputs {
+			inputs[i] = in.Target
+		}
+		if err := builtins(cfg.Builder, env, cfg.StoreDir, inputs); err != nil {
+			fmt.Fprintf(os.Stderr, "error: %v\n", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	return enter(&cfg)
 }
+
+// IsBuiltin reports whether a builder is a builtin one ("builtin:NAME").
+func IsBuiltin(builder string) bool { return strings.HasPrefix(builder, "builtin:") }
 
 // setup builds the sandbox's root in the new mount namespace, as Nix's
 // LocalDerivationGoal::runChild does, and pivots into it.
@@ -210,6 +250,16 @@ func setup(cfg *config) error {
 
 // enter drops root and executes the builder.
 func enter(cfg *config) error {
+	if err := dropPrivileges(cfg); err != nil {
+		return err
+	}
+	err := syscall.Exec(cfg.Builder, cfg.Args, cfg.Env)
+	return fmt.Errorf("executing '%s': %w", cfg.Builder, err)
+}
+
+// dropPrivileges sets the builder's process up as Nix does and becomes the
+// build user.
+func dropPrivileges(cfg *config) error {
 	// Nix disables address space randomisation and core dumps for
 	// determinism, and builds with umask 022.
 	if cur, _, errno := unix.RawSyscall(unix.SYS_PERSONALITY, 0xffffffff, 0, 0); errno == 0 {
@@ -242,8 +292,7 @@ func enter(cfg *config) error {
 	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0); err != nil {
 		return fmt.Errorf("setting the parent-death signal: %w", err)
 	}
-	err := syscall.Exec(cfg.Builder, cfg.Args, cfg.Env)
-	return fmt.Errorf("executing '%s': %w", cfg.Builder, err)
+	return nil
 }
 
 func loopbackUp() error {

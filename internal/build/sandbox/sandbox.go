@@ -169,7 +169,7 @@ func check(spec *Spec) error {
 	if os.Geteuid() != 0 {
 		return errors.New("sandbox: building in a sandbox needs root")
 	}
-	if !path.IsAbs(spec.Builder) {
+	if !path.IsAbs(spec.Builder) && !IsBuiltin(spec.Builder) {
 		return fmt.Errorf("sandbox: builder %q is not an absolute path", spec.Builder)
 	}
 	if !path.IsAbs(spec.StoreDir) || path.Clean(spec.StoreDir) != spec.StoreDir || spec.StoreDir == "/" {
