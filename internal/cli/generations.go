@@ -9,6 +9,7 @@ import (
 
 	"cairn.dev/cairn/internal/activate"
 	"cairn.dev/cairn/internal/service"
+	"cairn.dev/cairn/internal/store/local"
 	"cairn.dev/cairn/internal/system"
 )
 
@@ -71,8 +72,10 @@ func infoLine(in system.Info) string {
 func runGC(ctx context.Context, env *Env, args []string) int {
 	var root, older string
 	var keep int
-	fs := newFlagSet(env, "gc", "gc [--keep N] [--older-than AGE] [--root DIR]")
+	var noStore bool
+	fs := newFlagSet(env, "gc", "gc [--keep N] [--older-than AGE] [--root DIR] [--no-store]")
 	fs.StringVar(&root, "root", "/", "the root folder of the system")
+	fs.BoolVar(&noStore, "no-store", false, "delete generations only, not the store paths they no longer keep alive")
 	fs.IntVar(&keep, "keep", 0, "keep the N newest generations")
 	fs.StringVar(&older, "older-than", "", "delete only generations older than AGE (30d, 12h)")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
@@ -97,6 +100,23 @@ func runGC(ctx context.Context, env *Env, args []string) int {
 		return exitFailure
 	}
 	r := system.Root(abs)
+	if !noStore {
+		// As nix-collect-garbage --delete-older-than: the store paths
+		// that only the deleted generations kept alive go too.
+		o.StoreGC = func(ctx context.Context) error {
+			st, err := local.Open(ctx, local.Options{Root: abs})
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			res, err := st.GC(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "deleted %d store paths, %d bytes freed\n", len(res.Deleted), res.Freed)
+			return nil
+		}
+	}
 	unlock, err := activate.Lock(r)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "error: %v\n", err)
