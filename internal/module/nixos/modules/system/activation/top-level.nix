@@ -93,8 +93,35 @@ let
           path = "sw";
           target = "${config.system.path}";
         }
+        # The activation program, as NixOS's bin/switch-to-configuration:
+        # cairn activates a generation from its generation.json.
+        {
+          type = "directory";
+          path = "bin";
+        }
+        {
+          type = "file";
+          path = "bin/switch-to-configuration";
+          executable = true;
+          text = switchToConfiguration;
+        }
       ];
   };
+
+  switchToConfiguration = ''
+    #!/bin/sh
+    # switch-to-configuration [switch|boot|test|dry-activate] [cairn's flags]:
+    # activates the generation this file belongs to, as NixOS's script of
+    # the same name does, through cairn (which reads ../generation.json).
+    set -e
+    action="''${1:-switch}"
+    [ $# -gt 0 ] && shift
+    case "$action" in
+      switch|boot|test|dry-activate) ;;
+      *) echo "usage: $0 [switch|boot|test|dry-activate] [--root DIR]" >&2; exit 2 ;;
+    esac
+    exec cairn "$action" --toplevel "$(dirname "$(dirname "$(readlink -f "$0")")")" "$@"
+  '';
 in
 {
   options.system.build = mkOption {
