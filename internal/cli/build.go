@@ -13,7 +13,6 @@ import (
 	"cairn.dev/cairn/internal/build"
 	"cairn.dev/cairn/internal/nix/eval"
 	"cairn.dev/cairn/internal/nix/token"
-	"cairn.dev/cairn/internal/store/binarycache"
 	"cairn.dev/cairn/internal/store/local"
 )
 
@@ -168,21 +167,10 @@ func runBuild(ctx context.Context, env *Env, args []string) int {
 		return exitFailure
 	}
 	defer st.Close()
-	var subs []build.Substituter
-	if len(bf.substituters) > 0 {
-		keys, err := trustedKeys(env, bf.trustedKeys)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "error: %v\n", err)
-			return exitUsage
-		}
-		for _, u := range bf.substituters {
-			c, err := binarycache.Open(u, st.StoreDir(), "")
-			if err != nil {
-				fmt.Fprintf(env.Stderr, "error: %v\n", err)
-				return exitUsage
-			}
-			subs = append(subs, build.Substituter{Cache: c, Trusted: keys})
-		}
+	opts, err := buildOptions(env, st, storePathArg(env, bf.store.root), bf.jobs, bf.substituters, bf.trustedKeys)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "error: %v\n", err)
+		return exitUsage
 	}
 	if bf.config != "" {
 		expr, err := systemExpr(ctx, env, bf.config)
@@ -196,7 +184,7 @@ func runBuild(ctx context.Context, env *Env, args []string) int {
 	if code != exitOK {
 		return code
 	}
-	b, err := build.New(build.Options{Store: st, Jobs: bf.jobs, Substituters: subs, Progress: env.Stderr})
+	b, err := build.New(opts)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "error: %v\n", err)
 		return exitFailure

@@ -53,7 +53,12 @@ func buildSystem(ctx context.Context, env *Env, root, file string, jobs int) (st
 	if code != exitOK {
 		return "", code
 	}
-	b, err := build.New(build.Options{Store: st, Jobs: jobs, Progress: env.Stderr})
+	opts, err := buildOptions(env, st, root, jobs, nil, nil)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "error: %v\n", err)
+		return "", exitFailure
+	}
+	b, err := build.New(opts)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "error: %v\n", err)
 		return "", exitFailure
