@@ -10,3 +10,5 @@ require (
 	golang.org/x/sys v0.50.0
 	golang.org/x/tools v0.36.0
 )
+
+require github.com/ProtonMail/go-crypto v1.5.2 // indirect

@@ -29,13 +29,14 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"cairn.dev/cairn/internal/module/benchconfig"
+
+	"cairn.dev/cairn/bench/internal/report"
 )
 
 func main() {
@@ -135,7 +136,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 
 	size := fmt.Sprintf("%s modules, %s options, %s definitions", thousands(benchconfig.Default().Modules),
 		thousands(cfg.Options), thousands(cfg.Definitions))
-	loadBefore := loadAverage()
+	loadBefore := report.LoadAverage()
 	fmt.Fprintf(os.Stderr, "bench/modules: %s in %s ...\n", size, dir)
 	c, x := measurePair(ctx, *n, dir, env,
 		[]string{cairnPath, "eval", "--strict", "cairn.nix"},
@@ -152,7 +153,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		return err
 	}
 	sys, _ := measurePair(ctx, *n, dir, env, []string{cairnPath, "eval", "system.nix"}, []string{"true"})
-	sysLine := fmt.Sprintf("A whole system configuration, `examples/web.nix` (users, /etc, two services and a timer, with cairn's modules): evaluating its toplevel's .drv path takes %s wall, %s CPU (median of %d; target under 100 ms).", ms(sys.median), ms(sys.cpu), *n)
+	sysLine := fmt.Sprintf("A whole system configuration, `examples/web.nix` (users, /etc, two services and a timer, with cairn's modules): evaluating its toplevel's .drv path takes %s wall, %s CPU (median of %d; target under 100 ms).", report.MS(sys.median), report.MS(sys.cpu), *n)
 	if sys.err != nil {
 		sysLine = "A whole system configuration (`examples/web.nix`): " + sys.err.Error()
 	}
@@ -169,13 +170,13 @@ on the generated configuration (%s).
 %s
 
 %s
-`, time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), strings.TrimSpace(string(nixVersion)),
-		strings.TrimPrefix(strings.TrimSpace(string(cairnVersion)), "cairn "), loadBefore, loadAverage(), anchorName, *n,
+`, time.Now().UTC().Format("2006-01-02"), report.CPUModel(), runtime.NumCPU(), strings.TrimSpace(string(nixVersion)),
+		strings.TrimPrefix(strings.TrimSpace(string(cairnVersion)), "cairn "), loadBefore, report.LoadAverage(), anchorName, *n,
 		"`cairn eval --strict` (`<cairn/lib>`)", "`nix-instantiate --eval --strict --readonly-mode`",
 		size, agreement(c, x), row(size, c, x), sysLine)
 	fmt.Fprint(stdout, table)
 	if *write != "" {
-		return writeSection(*write, table)
+		return report.WriteSection(*write, "modules", "Module system", table)
 	}
 	if c.err != nil || x.err != nil || c.out != x.out {
 		return errors.New("the two tools did not both succeed with the same value")
@@ -212,8 +213,8 @@ func measurePair(ctx context.Context, n int, dir string, env []string, a, b []st
 			}
 		}
 	}
-	ma.median, mb.median = median(ta), median(tb)
-	ma.cpu, mb.cpu = median(ca), median(cb)
+	ma.median, mb.median = report.Median(ta), report.Median(tb)
+	ma.cpu, mb.cpu = report.Median(ca), report.Median(cb)
 	return ma, mb
 }
 
@@ -229,7 +230,7 @@ func once(ctx context.Context, dir string, env, argv []string, m *measurement, f
 	elapsed := time.Since(start)
 	switch {
 	case err != nil:
-		m.err = fmt.Errorf("%s: %v: %s", filepath.Base(argv[0]), err, firstLine(errb.String()))
+		m.err = fmt.Errorf("%s: %v: %s", filepath.Base(argv[0]), err, report.FirstLine(errb.String()))
 	case first:
 		m.out = out.String()
 	case out.String() != m.out:
@@ -244,29 +245,21 @@ func once(ctx context.Context, dir string, env, argv []string, m *measurement, f
 	return elapsed, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
-func median(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	return ds[len(ds)/2]
-}
-
 // row formats the table row; a failure or a different output takes the
 // place of the figures.
 func row(size string, c, x measurement) string {
 	head := "| " + size + " |"
 	switch {
 	case x.err != nil:
-		return fmt.Sprintf("%s Nix failed: %s | | | | | | | | |", head, cell(x.err.Error()))
+		return fmt.Sprintf("%s Nix failed: %s | | | | | | | | |", head, report.Cell(x.err.Error()))
 	case c.err != nil:
-		return fmt.Sprintf("%s failed: %s | %s | | | %s | | | %s | |", head, cell(c.err.Error()), ms(x.median), ms(x.cpu), mib(x.maxRSS))
+		return fmt.Sprintf("%s failed: %s | %s | | | %s | | | %s | |", head, report.Cell(c.err.Error()), report.MS(x.median), report.MS(x.cpu), report.MiB(x.maxRSS))
 	case c.out != x.out:
-		return fmt.Sprintf("%s output differs: %s | %s | | | %s | | | %s | |", head, cell(firstDiff(c.out, x.out)), ms(x.median), ms(x.cpu), mib(x.maxRSS))
+		return fmt.Sprintf("%s output differs: %s | %s | | | %s | | | %s | |", head, report.Cell(firstDiff(c.out, x.out)), report.MS(x.median), report.MS(x.cpu), report.MiB(x.maxRSS))
 	}
-	return fmt.Sprintf("%s %s | %s | %.2f | %s | %s | %.2f | %s | %s | %.2f |", head, ms(c.median), ms(x.median),
-		float64(c.median)/float64(x.median), ms(c.cpu), ms(x.cpu), float64(c.cpu)/float64(x.cpu),
-		mib(c.maxRSS), mib(x.maxRSS), float64(c.maxRSS)/float64(x.maxRSS))
+	return fmt.Sprintf("%s %s | %s | %.2f | %s | %s | %.2f | %s | %s | %.2f |", head, report.MS(c.median), report.MS(x.median),
+		float64(c.median)/float64(x.median), report.MS(c.cpu), report.MS(x.cpu), float64(c.cpu)/float64(x.cpu),
+		report.MiB(c.maxRSS), report.MiB(x.maxRSS), float64(c.maxRSS)/float64(x.maxRSS))
 }
 
 // firstDiff shows where two outputs first differ.
@@ -286,89 +279,4 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
-}
-
-func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }
-
-func mib(kib int64) string { return fmt.Sprintf("%.0f MiB", float64(kib)/1024) }
-
-func cell(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
-	if len(s) > 100 {
-		s = s[:97] + "..."
-	}
-	return s
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	return s
-}
-
-// cpuModel names the processor, from /proc/cpuinfo.
-func cpuModel() string {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return runtime.GOARCH
-}
-
-// loadAverage is the one-minute load average, from /proc/loadavg.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	if f := strings.Fields(string(b)); len(f) > 0 {
-		return f[0]
-	}
-	return "unknown"
-}
-
-const (
-	beginMarker = "<!-- bench/modules:begin -->"
-	endMarker   = "<!-- bench/modules:end -->"
-)
-
-// writeSection replaces the text between the modules markers of path,
-// appending a section when the markers are missing, atomically.
-func writeSection(path, body string) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	text := string(old)
-	section := beginMarker + "\n" + body + endMarker
-	i, j := strings.Index(text, beginMarker), strings.Index(text, endMarker)
-	if i >= 0 && j > i {
-		text = text[:i] + section + text[j+len(endMarker):]
-	} else {
-		text = strings.TrimRight(text, "\n") + "\n\n## Module system\n\n" + section + "\n"
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".benchmarks-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(text); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
