@@ -83,10 +83,8 @@ func (f *systemFlags) serviceManager(ctx context.Context, root string) (service.
 		if _, err := c.Ping(ctx); err == nil {
 			return c, nil
 		}
-		if root == "/" {
-			if _, err := os.Stat("/run/systemd/system"); err == nil {
-				return systemd.New(root, systemd.ExecRunner()), nil
-			}
+		if root == "/" && systemd.Detect() == nil {
+			return systemd.New(root, systemd.ExecRunner()), nil
 		}
 		return nil, nil
 	}

@@ -27,9 +27,6 @@ const Prefix = "builtin:"
 // Files is the builder of the file-arranging derivations.
 const Files = Prefix + "cairn-files"
 
-// Is reports whether a derivation's builder is one of cairn's builtins.
-func Is(builder string) bool { return builder == Files }
-
 // Request is one build of a builtin derivation.
 type Request struct {
 	Builder string            // the derivation's builder, e.g. Files

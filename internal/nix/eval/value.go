@@ -225,10 +225,6 @@ const (
 // newThunk delays the evaluation of n in env.
 func newThunk(n node, e *env) *Thunk { return &Thunk{x: n, env: e} }
 
-// valueThunk is an already evaluated thunk (used where a stable cell is
-// needed).
-func valueThunk(v Value) *Thunk { return &Thunk{x: v, state: thunkDone} }
-
 // typeName returns the type name Nix uses in error messages ("an integer").
 func typeName(v Value) string {
 	switch v := v.(type) {
