@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"cairn.dev/cairn/internal/module"
 	"cairn.dev/cairn/internal/nix/ast"
 	"cairn.dev/cairn/internal/nix/eval"
 	"cairn.dev/cairn/internal/nix/parser"
@@ -357,6 +358,14 @@ func buildAutoArgs(ev *eval.Evaluator, env *Env, args []autoArg) (*eval.Attrs, e
 func printError(env *Env, fset *token.FileSet, err error, trace bool) {
 	switch e := err.(type) {
 	case *eval.Error:
+		// An error thrown inside cairn's own modules and lib (the
+		// module system's "does not exist", "is not of type", ...)
+		// names the user's files in its message; the code frame of the
+		// throw in cairn's lib would only be noise.
+		if p := fset.Position(e.Pos); !trace && strings.HasPrefix(p.Filename, module.MountPoint+"/") {
+			fmt.Fprintf(env.Stderr, "error: %s\n", e.Msg)
+			return
+		}
 		fmt.Fprint(env.Stderr, e.Format(fset, trace))
 	case parser.ErrorList:
 		fmt.Fprint(env.Stderr, eval.ParseError(err).Format(fset, trace))
@@ -365,4 +374,3 @@ func printError(env *Env, fset *token.FileSet, err error, trace bool) {
 	}
 }
 
-var _ = strconv.Itoa
