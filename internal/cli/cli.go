@@ -56,9 +56,12 @@ func commands() []command {
 		{"test", "activate a toplevel without making it a generation", runTest},
 		{"dry-activate", "print what switching to a toplevel would change", runDryActivate},
 		{"rollback", "return to the previous generation (or --to N)", runRollback},
+		{"run", "run a command in a root made of unpacked packages (--closure PATH... -- CMD)", runRun},
 		{"generations", "list the system's generations (--json)", runGenerations},
 		{"status", "show the active generation and its units", runStatus},
 		{"gc", "delete old generations (--keep N, --older-than AGE)", runGC},
+		{"channel", "add, update or list the Debian channels pinned in cairn.lock", runChannel},
+		{"pkgs", "search the packages of the channels, or show one and its closure", runPkgs},
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds

@@ -373,4 +373,3 @@ func printError(env *Env, fset *token.FileSet, err error, trace bool) {
 		fmt.Fprintf(env.Stderr, "error: %v\n", err)
 	}
 }
-

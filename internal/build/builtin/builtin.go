@@ -1,7 +1,8 @@
 // Package builtin runs cairn's builtin builders: derivations whose
 // builder is "builtin:NAME" are built by Go code in cairn rather than by a
 // program in the sandbox, as Nix builds builtin:fetchurl and
-// builtin:buildenv. The one builder is builtin:cairn-files, which makes
+// builtin:buildenv. There are two: builtin:cairn-unpack-deb unpacks a
+// Debian package into its output (deb.go), and builtin:cairn-files makes
 // an output from a list of entries: files with their text, folders,
 // symbolic links and unions of folders (the trivial builders of
 // `<cairn/pkgs>` and the system toplevel use it; the build sandbox has
@@ -27,6 +28,9 @@ const Prefix = "builtin:"
 // Files is the builder of the file-arranging derivations.
 const Files = Prefix + "cairn-files"
 
+// UnpackDeb is the builder that unpacks a Debian package (deb.go).
+const UnpackDeb = Prefix + "cairn-unpack-deb"
+
 // Request is one build of a builtin derivation.
 type Request struct {
 	Builder string            // the derivation's builder, e.g. Files
@@ -47,8 +51,12 @@ type Request struct {
 // Run builds r. On failure the outputs may be partly written; the caller
 // removes OutDir, as after a failed sandboxed build.
 func Run(ctx context.Context, r *Request) error {
-	if r.Builder != Files {
-		return fmt.Errorf("unknown builtin builder %q (cairn has %s)", r.Builder, Files)
+	switch r.Builder {
+	case Files:
+	case UnpackDeb:
+		return unpackDeb(ctx, r)
+	default:
+		return fmt.Errorf("unknown builtin builder %q (cairn has %s, %s)", r.Builder, Files, UnpackDeb)
 	}
 	out, ok := r.Outputs["out"]
 	if !ok || len(r.Outputs) != 1 {
