@@ -20,6 +20,7 @@ func (ev *Evaluator) initBuiltins() {
 	ops = append(ops, storeBuiltins()...)
 	ops = append(ops, formatBuiltins()...)
 	ops = append(ops, hashBuiltins()...)
+	ops = append(ops, flakeRefBuiltins()...)
 	ops = append(ops, moduleBuiltins()...)
 
 	attrs := make([]Attr, 0, len(ops)+16)
