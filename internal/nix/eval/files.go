@@ -309,7 +309,9 @@ func fileBuiltins() []*Primop {
 				t, err := ev.fileType(p, false)
 				return err == nil && t == "directory"
 			}
-			return ev.pathExists(p)
+			// The path itself: a dangling symlink exists.
+			_, err := ev.fileType(p, true)
+			return err == nil
 		}),
 		prim("readDir", 1, func(ev *Evaluator, pos token.Pos, a []Value) Value {
 			p := ev.realisePath(a[0], pos)

@@ -79,6 +79,9 @@ func TestUpstreamSuite(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
 		t.Skipf("upstream suite not found beside the repository: %v", err)
 	}
+	if dir, err = suiteCopy(t, dir); err != nil {
+		t.Fatal(err)
+	}
 	runner, desc := oracle.Select(os.Getenv(oracle.CommandVar), os.Getenv("PATH"), caseTimeout,
 		oracle.InProcess{Main: cairnMain, Prefix: []string{"eval"}})
 	cases, err := loadCases(dir)
@@ -310,6 +313,40 @@ func runCase(ctx context.Context, r oracle.Runner, dir string, c testCase) outco
 		}
 	}
 	return o
+}
+
+// suiteSymlinks are the upstream suite's symbolic links (path, target).
+// A copy of the suite made without symlinks holds each as a regular file
+// whose content is its target, as git does; suiteCopy restores them.
+var suiteSymlinks = [][2]string{
+	{"readDir/ldir", "foo"},
+	{"readDir/linked", "foo/git-hates-directories"},
+	{"symlink-resolution/foo/overlays", "../overlays"},
+	{"symlink-resolution/broken", "nonexistent"},
+}
+
+// suiteCopy copies the suite into a temporary folder named lang (as in
+// upstream's tree) and restores its symbolic links where they were
+// flattened into files; the suite itself is left untouched.
+func suiteCopy(t *testing.T, src string) (string, error) {
+	dst := filepath.Join(t.TempDir(), "lang")
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+		return "", err
+	}
+	for _, l := range suiteSymlinks {
+		p := filepath.Join(dst, l[0])
+		b, err := os.ReadFile(p)
+		if err != nil || strings.TrimSpace(string(b)) != l[1] {
+			continue // already a link, or not this suite's layout
+		}
+		if err := os.Remove(p); err != nil {
+			return "", err
+		}
+		if err := os.Symlink(l[1], p); err != nil {
+			return "", err
+		}
+	}
+	return dst, nil
 }
 
 // postprocess does what eval-fail-derivation-name.postprocess does to
