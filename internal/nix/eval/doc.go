@@ -26,8 +26,24 @@
 // Nix through `[ f ] == [ f ]` and the printer's «repeated».
 //
 // A thunk being evaluated is black-holed: forcing it again is "infinite
-// recursion encountered". Thunks whose evaluation failed are reset when
-// builtins.tryEval catches the error, so a later force evaluates them again.
+// recursion encountered". A thunk whose evaluation threw an error that
+// builtins.tryEval caught keeps the error (as Nix does since 2.34), so
+// forcing it again throws it again without evaluating twice; other errors
+// reset it. A thunk is 32 bytes: one field holds its node while pending
+// and its value once done.
+//
+// # Speed
+//
+// What keeps evaluation cheap: variables resolved at compile time;
+// environments allocated together with their slots (env1 ... env8);
+// constants and variables passed without thunks; a curried lambda applied
+// to several arguments bound without its intermediate closures; delayed
+// applications (map, genList) in one allocation; sort of scalars without
+// calling the comparator; strings built in one allocation. `cairn eval`
+// also turns the collector's proportional pacing off in favour of a
+// memory limit (internal/cli/gc.go), since an evaluation's heap is mostly
+// live until it exits. bench/eval and bench/modules measure it against
+// Nix; CAIRN_CPUPROFILE=FILE profiles any cairn command.
 //
 // # Errors
 //
