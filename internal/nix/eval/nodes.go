@@ -319,8 +319,16 @@ func (n *attrsNode) bind(ev *Evaluator, e *env, wantAttrs bool) (*env, *Attrs) {
 		}
 	}
 	var list []Attr
+	var set *Attrs
 	if wantAttrs {
-		list = make([]Attr, len(n.static), len(n.static)+len(n.dynamic))
+		if len(n.dynamic) == 0 && n.overridesIdx < 0 {
+			// The common case: the set and its attributes in one
+			// allocation.
+			set = newAttrsOfSize(len(n.static))
+			list = set.List
+		} else {
+			list = make([]Attr, len(n.static), len(n.static)+len(n.dynamic))
+		}
 	}
 	for i := range n.static {
 		sa := &n.static[i]
@@ -352,6 +360,9 @@ func (n *attrsNode) bind(ev *Evaluator, e *env, wantAttrs bool) (*env, *Attrs) {
 	}
 	list = append(list, extra...)
 	if len(n.dynamic) == 0 && len(extra) == 0 {
+		if set != nil {
+			return valEnv, set
+		}
 		return valEnv, &Attrs{List: list}
 	}
 	for i := range n.dynamic {

@@ -125,6 +125,42 @@ func (a *Attrs) Get(name string) (*Attr, bool) {
 	return nil, false
 }
 
+// newAttrsOfSize returns a set of n zero attributes to fill in order,
+// allocated with its attributes for small n.
+func newAttrsOfSize(n int) *Attrs {
+	switch {
+	case n == 1:
+		x := &struct {
+			a Attrs
+			l [1]Attr
+		}{}
+		x.a.List = x.l[:]
+		return &x.a
+	case n == 2:
+		x := &struct {
+			a Attrs
+			l [2]Attr
+		}{}
+		x.a.List = x.l[:]
+		return &x.a
+	case n <= 4:
+		x := &struct {
+			a Attrs
+			l [4]Attr
+		}{}
+		x.a.List = x.l[:n:n]
+		return &x.a
+	case n <= 8:
+		x := &struct {
+			a Attrs
+			l [8]Attr
+		}{}
+		x.a.List = x.l[:n:n]
+		return &x.a
+	}
+	return &Attrs{List: make([]Attr, n)}
+}
+
 // Len returns the number of attributes.
 func (a *Attrs) Len() int { return len(a.List) }
 
