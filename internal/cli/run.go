@@ -14,6 +14,11 @@ import (
 
 const runUsage = `usage: cairn run [--root DIR] [--store-dir DIR] [--etc DIR] [--bind SRC:DST]...
                  [--ro-bind SRC:DST]... --closure STOREPATH... -- CMD [ARGS]
+       cairn run [-c FILE] [flags as above] PACKAGE... -- CMD [ARGS]
+
+An argument without "/" is a package of the channels pinned in cairn.lock
+beside FILE (or in the current folder): pkgs.PACKAGE is evaluated and
+built into the store first, its .deb files fetched from the mirror.
 
 Runs CMD in its own mount namespace whose root is made of the given store
 paths (unpacked Debian packages, and everything they refer to): their
@@ -38,7 +43,8 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 		return exitUsage
 	}
 	spec := &fhs.Spec{Stdin: env.Stdin, Stdout: env.Stdout, Stderr: env.Stderr}
-	var paths []string
+	var paths, names []string
+	var config string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch a {
@@ -46,12 +52,16 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 			fmt.Fprint(env.Stdout, runUsage)
 			return exitOK
 		case "--closure":
-		case "--etc", "--bind", "--ro-bind":
+		case "-c", "--config", "--etc", "--bind", "--ro-bind":
 			if i+1 >= len(args) {
 				fmt.Fprintf(env.Stderr, "error: flag '%s' requires an argument\n%s", a, runUsage)
 				return exitUsage
 			}
 			i++
+			if a == "-c" || a == "--config" {
+				config = args[i]
+				continue
+			}
 			if a == "--etc" {
 				spec.Etc = storePathArg(env, args[i])
 				continue
@@ -67,10 +77,14 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 				fmt.Fprintf(env.Stderr, "error: unknown flag %q\n%s", a, runUsage)
 				return exitUsage
 			}
-			paths = append(paths, a)
+			if strings.Contains(a, "/") {
+				paths = append(paths, a)
+			} else {
+				names = append(names, a)
+			}
 		}
 	}
-	if len(cmdArgs) == 0 || len(paths) == 0 {
+	if len(cmdArgs) == 0 || len(paths)+len(names) == 0 {
 		fmt.Fprintf(env.Stderr, "error: cairn run needs store paths and a command after --\n%s", runUsage)
 		return exitUsage
 	}
@@ -80,6 +94,14 @@ func runRun(ctx context.Context, env *Env, args []string) int {
 		return exitFailure
 	}
 	defer st.Close()
+	if len(names) > 0 {
+		built, err := runPackages(ctx, env, st, storePathArg(env, sf.root), config, names)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "error: %v\n", err)
+			return exitFailure
+		}
+		paths = append(paths, built...)
+	}
 	// The paths given come first (the first package wins a collision),
 	// then what they refer to.
 	seen := map[string]bool{}

@@ -1,8 +1,10 @@
 // Package builtin runs cairn's builtin builders: derivations whose
 // builder is "builtin:NAME" are built by Go code in cairn rather than by a
 // program in the sandbox, as Nix builds builtin:fetchurl and
-// builtin:buildenv. There are two: builtin:cairn-unpack-deb unpacks a
-// Debian package into its output (deb.go), and builtin:cairn-files makes
+// builtin:buildenv. There are three: builtin:cairn-fetchurl downloads a
+// file for a fixed-output derivation (fetchurl.go),
+// builtin:cairn-unpack-deb unpacks a Debian package into its output
+// (deb.go), and builtin:cairn-files makes
 // an output from a list of entries: files with their text, folders,
 // symbolic links and unions of folders (the trivial builders of
 // `<cairn/pkgs>` and the system toplevel use it; the build sandbox has
@@ -55,8 +57,10 @@ func Run(ctx context.Context, r *Request) error {
 	case Files:
 	case UnpackDeb:
 		return unpackDeb(ctx, r)
+	case FetchURL:
+		return fetchURL(ctx, r)
 	default:
-		return fmt.Errorf("unknown builtin builder %q (cairn has %s, %s)", r.Builder, Files, UnpackDeb)
+		return fmt.Errorf("unknown builtin builder %q (cairn has %s, %s, %s)", r.Builder, Files, UnpackDeb, FetchURL)
 	}
 	out, ok := r.Outputs["out"]
 	if !ok || len(r.Outputs) != 1 {

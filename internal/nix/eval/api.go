@@ -48,6 +48,9 @@ func (ev *Evaluator) AutoCall(v Value, args *Attrs) (Value, error) {
 }
 
 func (ev *Evaluator) autoCall(v Value, args *Attrs) Value {
+	if args == nil {
+		args = &Attrs{}
+	}
 	v = ev.force(v, token.NoPos)
 	if a, ok := v.(*Attrs); ok {
 		if f, ok := a.Get("__functor"); ok {

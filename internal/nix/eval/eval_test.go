@@ -111,3 +111,19 @@ func FuzzEval(f *testing.F) {
 		}
 	})
 }
+
+// TestSelectAttrPathNilArgs: no automatic arguments behave as none given.
+func TestSelectAttrPathNilArgs(t *testing.T) {
+	ev := eval.New(context.Background(), eval.Options{Store: dry.New("/nix/store"), Dir: "/"})
+	v, err := ev.EvalString("{ a ? 1 }: { b = a + 1; }", "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ev.SelectAttrPath(v, "b", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Print(got) != "2" {
+		t.Errorf("got %s, want 2", ev.Print(got))
+	}
+}

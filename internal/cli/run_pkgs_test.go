@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"cairn.dev/cairn/internal/pkgs/debian"
+	"cairn.dev/cairn/internal/pkgs/debian/debiantest"
+)
+
+// TestRunPackageTampered pins a loopback channel whose index gives the
+// sha256 of one file while the mirror serves another: `cairn run tiny`
+// fails on the hash and the .deb's store path is not registered. A name
+// the channel lacks fails at evaluation with the nearest name.
+func TestRunPackageTampered(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("building in the sandbox needs root")
+	}
+	good := []byte("the .deb the index was made from\n")
+	sum := sha256.Sum256(good)
+	index := "Package: tiny\nVersion: 1.0-1\nArchitecture: amd64\nFilename: pool/main/t/tiny/tiny_1.0-1_amd64.deb\nSHA256: " +
+		hex.EncodeToString(sum[:]) + "\nSize: 33\nDescription: a package\n"
+	m := debiantest.New(t, "test", map[string]string{"main/binary-amd64": index}, debiantest.Options{})
+	m.Files["pool/main/t/tiny/tiny_1.0-1_amd64.deb"] = []byte("a .deb someone put in its place\n")
+	dir, cache, root := t.TempDir(), t.TempDir(), t.TempDir()
+	keyring := filepath.Join(dir, "test.gpg")
+	if err := os.WriteFile(keyring, m.Keyring, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCairn(t, dir, cache, "channel", "add", "deb", "--suite", "test", "--mirror", m.URL, "--keyring", keyring, "--arch", "amd64"); code != 0 {
+		t.Fatalf("channel add: exit %d: %s", code, stderr)
+	}
+	code, _, stderr := runCairn(t, dir, cache, "run", "--root", root, "tiny", "--", "true")
+	if code != exitFailure || !strings.Contains(stderr, "hash mismatch") {
+		t.Fatalf("run tiny: exit %d, want %d and a hash mismatch: %s", code, exitFailure, stderr)
+	}
+	idx, err := debian.ParsePackages("Packages", index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := idx.Lookup("tiny")[0].StorePath("/nix/store")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf := storeFlags{root: root}
+	if _, err := sf.parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	st, err := sf.open(t.Context(), &Env{Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if ok, err := st.IsValid(sp.String()); ok || err != nil {
+		t.Errorf("%s registered (%v, %v) after a hash mismatch", sp, ok, err)
+	}
+	if _, err := os.Lstat(st.RealPath(sp.String())); !os.IsNotExist(err) {
+		t.Errorf("%s left in the store: %v", sp, err)
+	}
+
+	code, _, stderr = runCairn(t, dir, cache, "run", "--root", root, "tiy", "--", "true")
+	if want := "error: pkgs.tiy: channel deb (test amd64) has no package tiy (did you mean tiny?)\n"; code != exitFailure || stderr != want {
+		t.Errorf("run tiy: exit %d %q, want %q", code, stderr, want)
+	}
+}
+
+// TestRunPackageBookworm pins the host mirror's bookworm and runs hello
+// and nginx by name: each is evaluated as pkgs.NAME, its .deb files
+// fetched from the mirror into the store under --root, unpacked, and run
+// from its closure. It skips offline; downloads stay in the user's cache.
+func TestRunPackageBookworm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network test")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("cairn run needs root")
+	}
+	mirror, err := debian.HostMirror("/")
+	if err != nil {
+		t.Skip(err)
+	}
+	if _, err := os.Stat(debian.DefaultKeyring); err != nil {
+		t.Skip(err)
+	}
+	host := strings.TrimPrefix(strings.TrimPrefix(mirror, "http://"), "https://")
+	host, _, _ = strings.Cut(host, "/")
+	if !strings.Contains(host, ":") {
+		host += ":80"
+	}
+	conn, err := net.DialTimeout("tcp", host, 5*time.Second)
+	if err != nil {
+		t.Skipf("mirror unreachable: %v", err)
+	}
+	conn.Close()
+	cache := os.Getenv("XDG_CACHE_HOME")
+	if cache == "" {
+		if cache, err = os.UserCacheDir(); err != nil {
+			t.Skip(err)
+		}
+	}
+	dir, root := t.TempDir(), t.TempDir()
+	if code, _, stderr := runCairn(t, dir, cache, "channel", "add", "debian", "--suite", "bookworm", "--arch", "amd64"); code != 0 {
+		t.Fatalf("channel add: exit %d: %s", code, stderr)
+	}
+	code, out, stderr := runCairn(t, dir, cache, "run", "--root", root, "hello", "--", "hello")
+	if code != 0 || out != "Hello, world!\n" {
+		t.Fatalf("run hello: exit %d %q: %s", code, out, stderr)
+	}
+	code, _, stderr = runCairn(t, dir, cache, "run", "--root", root, "nginx", "--", "nginx", "-v")
+	if code != 0 || !strings.Contains(stderr, "nginx version: nginx/1.") {
+		t.Fatalf("run nginx: exit %d: %s", code, stderr)
+	}
+}
