@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"cairn.dev/cairn/internal/build"
@@ -97,7 +98,9 @@ func runPackages(ctx context.Context, env *Env, st *local.Store, root, config st
 			closures[n] = pkg[1:]
 		}
 	}
-	opts, err := buildOptions(env, st, root, 1, nil, nil)
+	// Fetching and unpacking .debs is I/O and decompression: one job per
+	// CPU.
+	opts, err := buildOptions(env, st, root, runtime.NumCPU(), nil, nil)
 	if err != nil {
 		return nil, err
 	}
