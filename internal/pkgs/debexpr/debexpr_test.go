@@ -45,7 +45,7 @@ func setup(t *testing.T) (*channel.Channel, *debian.Index) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &channel.Channel{Name: "debian", Suite: "bookworm", Mirror: "http://deb.debian.org/debian/", Architecture: "amd64", InRelease: "abc"}
+	c := &channel.Channel{Name: "debian", Suite: "bookworm", Mirror: "http://mirror.example/debian/", Architecture: "amd64", InRelease: "abc"}
 	return c, idx
 }
 

@@ -19,7 +19,7 @@ import (
 // Client fetches a suite's files from a Debian mirror, verifying them
 // against the archive keyring, and caches what it fetched.
 type Client struct {
-	Mirror   string       // e.g. "http://deb.debian.org/debian"
+	Mirror   string       // e.g. "http://mirror.example/debian"
 	CacheDir string       // e.g. $XDG_CACHE_HOME/cairn/debian
 	Keyring  *Keyring     // keys trusted to sign InRelease
 	HTTP     *http.Client // nil means http.DefaultClient

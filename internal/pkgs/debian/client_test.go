@@ -89,7 +89,11 @@ func TestClientBadIndexHash(t *testing.T) {
 // TestVerifyHostInRelease verifies the InRelease apt fetched for the host
 // against the Debian archive keyring, and fails it once tampered.
 func TestVerifyHostInRelease(t *testing.T) {
-	const file = "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease"
+	files, _ := filepath.Glob("/var/lib/apt/lists/*_dists_bookworm_InRelease")
+	if len(files) == 0 {
+		t.Skip("no apt list of bookworm's InRelease")
+	}
+	file := files[0]
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Skipf("no apt list: %v", err)
@@ -139,8 +143,8 @@ func TestHostMirror(t *testing.T) {
 		t.Errorf("sources.list: %q %v", m, err)
 	}
 	os.MkdirAll(filepath.Join(root, "etc/apt/sources.list.d"), 0o755)
-	os.WriteFile(filepath.Join(root, "etc/apt/sources.list.d/debian.sources"), []byte("Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm\n"), 0o644)
-	if m, err := HostMirror(root); err != nil || m != "http://deb.debian.org/debian" {
+	os.WriteFile(filepath.Join(root, "etc/apt/sources.list.d/debian.sources"), []byte("Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm\n"), 0o644)
+	if m, err := HostMirror(root); err != nil || m != "http://mirror.example/debian" {
 		t.Errorf("debian.sources: %q %v", m, err)
 	}
 }

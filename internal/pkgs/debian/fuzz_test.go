@@ -2,6 +2,7 @@ package debian
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -77,8 +78,10 @@ func FuzzVerifyInRelease(f *testing.F) {
 	if err != nil {
 		f.Skip(err)
 	}
-	if data, err := os.ReadFile("/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm-updates_InRelease"); err == nil {
-		f.Add(data)
+	if files, _ := filepath.Glob("/var/lib/apt/lists/*_dists_bookworm-updates_InRelease"); len(files) > 0 {
+		if data, err := os.ReadFile(files[0]); err == nil {
+			f.Add(data)
+		}
 	}
 	f.Add([]byte("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nSuite: x\n-----BEGIN PGP SIGNATURE-----\n\nwsBcBAEBCAAQBQJ\n-----END PGP SIGNATURE-----\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -38,9 +38,9 @@ let
       pname = name;
     };
   debs = {
-    "hello" = unpack "hello_2.10-3_amd64" (fetch "hello_2.10-3_amd64.deb" "http://deb.debian.org/debian/pool/main/h/hello/hello_2.10-3_amd64.deb" "5f6c8bbd6b4d6e5b3b0fbd0e6f8e6a4c1c9a3f1f5c6b9c8f0c5a4a7d5e1e5c6a");
-    "libc6" = unpack "libc6_2.36-9+deb12u4_amd64" (fetch "libc6_2.36-9+deb12u4_amd64.deb" "http://deb.debian.org/debian/pool/main/g/glibc/libc6_2.36-9+deb12u4_amd64.deb" "1111111111111111111111111111111111111111111111111111111111111111");
-    "libgcc-s1" = unpack "libgcc-s1_1-12.2.0-14-x_amd64" (fetch "libgcc-s1_1-12.2.0-14-x_amd64.deb" "http://deb.debian.org/debian/pool/main/g/gcc-12/libgcc-s1_12.2.0-14_amd64.deb" "2222222222222222222222222222222222222222222222222222222222222222");
+    "hello" = unpack "hello_2.10-3_amd64" (fetch "hello_2.10-3_amd64.deb" "http://mirror.example/debian/pool/main/h/hello/hello_2.10-3_amd64.deb" "5f6c8bbd6b4d6e5b3b0fbd0e6f8e6a4c1c9a3f1f5c6b9c8f0c5a4a7d5e1e5c6a");
+    "libc6" = unpack "libc6_2.36-9+deb12u4_amd64" (fetch "libc6_2.36-9+deb12u4_amd64.deb" "http://mirror.example/debian/pool/main/g/glibc/libc6_2.36-9+deb12u4_amd64.deb" "1111111111111111111111111111111111111111111111111111111111111111");
+    "libgcc-s1" = unpack "libgcc-s1_1-12.2.0-14-x_amd64" (fetch "libgcc-s1_1-12.2.0-14-x_amd64.deb" "http://mirror.example/debian/pool/main/g/gcc-12/libgcc-s1_12.2.0-14_amd64.deb" "2222222222222222222222222222222222222222222222222222222222222222");
   };
 in
 {
