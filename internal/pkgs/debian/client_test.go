@@ -138,8 +138,8 @@ func TestHostMirror(t *testing.T) {
 		t.Errorf("empty root: want an error")
 	}
 	os.MkdirAll(filepath.Join(root, "etc/apt"), 0o755)
-	os.WriteFile(filepath.Join(root, "etc/apt/sources.list"), []byte("# x\ndeb [signed-by=/k.gpg] http://security.debian.org/debian-security bookworm-security main\ndeb http://ftp.de.debian.org/debian/ bookworm main\n"), 0o644)
-	if m, err := HostMirror(root); err != nil || m != "http://ftp.de.debian.org/debian" {
+	os.WriteFile(filepath.Join(root, "etc/apt/sources.list"), []byte("# x\ndeb [signed-by=/k.gpg] http://security.example/debian-security bookworm-security main\ndeb http://ftp.example/debian/ bookworm main\n"), 0o644)
+	if m, err := HostMirror(root); err != nil || m != "http://ftp.example/debian" {
 		t.Errorf("sources.list: %q %v", m, err)
 	}
 	os.MkdirAll(filepath.Join(root, "etc/apt/sources.list.d"), 0o755)
