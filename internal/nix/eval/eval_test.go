@@ -2,10 +2,12 @@ package eval_test
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/rogpeppe/go-internal/txtar"
@@ -125,5 +127,25 @@ func TestSelectAttrPathNilArgs(t *testing.T) {
 	}
 	if ev.Print(got) != "2" {
 		t.Errorf("got %s, want 2", ev.Print(got))
+	}
+}
+
+// TestNestedMounts: a path under two mounts is read from the inner one.
+func TestNestedMounts(t *testing.T) {
+	outer := fstest.MapFS{"a.nix": {Data: []byte("1")}, "in/a.nix": {Data: []byte("2")}}
+	inner := fstest.MapFS{"a.nix": {Data: []byte("3")}}
+	for i := 0; i < 20; i++ { // map order must not matter
+		ev := eval.New(context.Background(), eval.Options{Store: dry.New("/nix/store"), Dir: "/",
+			Mounts: map[string]fs.FS{"/m": outer, "/m/in": inner}})
+		v, err := ev.EvalString("[ (import /m/a.nix) (import /m/in/a.nix) ]", "/")
+		if err == nil {
+			err = ev.ForceDeep(v)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ev.Print(v); got != "[ 1 3 ]" {
+			t.Fatalf("got %s, want [ 1 3 ]", got)
+		}
 	}
 }

@@ -16,17 +16,23 @@ import (
 // (Options.Mounts, e.g. cairn's own lib embedded in the binary) and
 // otherwise the real file system.
 
-// mount finds the virtual folder holding p.
+// mount finds the virtual folder holding p: of nested mounts, the
+// innermost.
 func (ev *Evaluator) mount(p string) (fs.FS, string, bool) {
+	var best string
+	var found fs.FS
 	for prefix, fsys := range ev.opts.Mounts {
-		if p == prefix {
-			return fsys, ".", true
-		}
-		if strings.HasPrefix(p, prefix+"/") {
-			return fsys, p[len(prefix)+1:], true
+		if (p == prefix || strings.HasPrefix(p, prefix+"/")) && len(prefix) > len(best) {
+			best, found = prefix, fsys
 		}
 	}
-	return nil, "", false
+	if found == nil {
+		return nil, "", false
+	}
+	if p == best {
+		return found, ".", true
+	}
+	return found, p[len(best)+1:], true
 }
 
 func (ev *Evaluator) readFileBytes(p string) ([]byte, error) {
