@@ -10,6 +10,7 @@ import (
 
 	"cairn.dev/cairn/internal/module"
 	"cairn.dev/cairn/internal/nix/token"
+	"cairn.dev/cairn/internal/spelling"
 )
 
 const optionUsage = `usage: cairn option -c FILE [NAME]
@@ -258,7 +259,7 @@ func closest(want string, names []string) []string {
 	}
 	var cs []cand
 	for _, n := range names {
-		if d := levenshtein(want, n); d <= limit {
+		if d := spelling.Distance(want, n, limit); d <= limit {
 			cs = append(cs, cand{n, d})
 		}
 	}
@@ -268,24 +269,4 @@ func closest(want string, names []string) []string {
 		out = append(out, cs[i].name)
 	}
 	return out
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

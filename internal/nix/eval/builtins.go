@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"cairn.dev/cairn/internal/nix/token"
+	"cairn.dev/cairn/internal/spelling"
 )
 
 // initBuiltins builds the `builtins` set and the base environment: every
@@ -123,7 +124,7 @@ func didYouMean(name string, names []string) string {
 		bestD = 2
 	}
 	for _, n := range names {
-		if d := editDistance(name, n); d < bestD {
+		if d := spelling.Distance(name, n, 3); d < bestD {
 			best, bestD = n, d
 		}
 	}
@@ -131,39 +132,6 @@ func didYouMean(name string, names []string) string {
 		return ""
 	}
 	return "; did you mean '" + best + "'?"
-}
-
-func editDistance(a, b string) int {
-	if a == b {
-		return 0
-	}
-	if abs(len(a)-len(b)) > 3 {
-		return 4
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 // sortedKeys returns the keys of m in order.

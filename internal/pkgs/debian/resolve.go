@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"cairn.dev/cairn/internal/spelling"
 )
 
 // Merge returns an index holding the packages of all idxs (for example a
@@ -178,7 +180,7 @@ func priorityRank(p string) int {
 func (idx *Index) didYouMean(name string) string {
 	best, bestD := "", 3
 	for n := range idx.byName {
-		if d := distance(name, n, bestD); d < bestD || d == bestD && best != "" && n < best {
+		if d := spelling.Distance(name, n, bestD); d < bestD || d == bestD && best != "" && n < best {
 			if d < 3 {
 				best, bestD = n, d
 			}
@@ -188,29 +190,4 @@ func (idx *Index) didYouMean(name string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %s?)", best)
-}
-
-// distance is the Levenshtein distance of a and b, or max when it exceeds max.
-func distance(a, b string, max int) int {
-	if d := len(a) - len(b); d > max || -d > max {
-		return max + 1
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := prev[j-1]
-			if a[i-1] != b[j-1] {
-				c++
-			}
-			c = min(c, prev[j]+1, cur[j-1]+1)
-			cur[j] = c
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
