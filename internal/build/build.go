@@ -414,7 +414,7 @@ func checkFixed(ctx context.Context, real string, o derivation.Output) (string, 
 	if recursive {
 		got, err = local.HashNAR(ctx, real, algo)
 	} else {
-		got, err = local.HashFile(real, algo)
+		got, err = nixhash.File(real, algo)
 	}
 	if err != nil {
 		return "", fmt.Errorf("hashing the output of a fixed-output derivation: %w", err)

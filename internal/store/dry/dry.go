@@ -6,10 +6,7 @@ package dry
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -121,7 +118,7 @@ func (s *Store) AddPath(ctx context.Context, req eval.AddPathRequest) (string, e
 		}
 	} else {
 		var err error
-		if h, err = hashFile(req.Src); err != nil {
+		if h, err = nixhash.File(req.Src, nixhash.SHA256); err != nil {
 			return "", err
 		}
 	}
@@ -139,27 +136,6 @@ func (s *Store) AddPath(ctx context.Context, req eval.AddPathRequest) (string, e
 		return "", err
 	}
 	return p.String(), nil
-}
-
-// hashFile hashes a regular file's contents (flat ingestion).
-func hashFile(path string) (nixhash.Hash, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nixhash.Hash{}, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nixhash.Hash{}, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nixhash.Hash{}, fmt.Errorf("'%s' is not a regular file (flat hashing needs one)", path)
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return nixhash.Hash{}, err
-	}
-	return nixhash.Hash{Algo: nixhash.SHA256, Digest: h.Sum(nil)}, nil
 }
 
 // Derivation computes the output paths and the .drv path of req, as

@@ -292,27 +292,6 @@ func HashNAR(ctx context.Context, p string, algo nixhash.Algo) (nixhash.Hash, er
 	return nixhash.Hash{Algo: algo, Digest: hw.Sum(nil)}, nil
 }
 
-// HashFile hashes a regular file's contents with any algorithm.
-func HashFile(p string, algo nixhash.Algo) (nixhash.Hash, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nixhash.Hash{}, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nixhash.Hash{}, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nixhash.Hash{}, fmt.Errorf("'%s' is not a regular file", p)
-	}
-	hw := algo.New()
-	if _, err := io.Copy(hw, f); err != nil {
-		return nixhash.Hash{}, err
-	}
-	return nixhash.Hash{Algo: algo, Digest: hw.Sum(nil)}, nil
-}
-
 // dumpRestore copies a tree by serialising it (with filter) and restoring
 // the NAR at dst, and returns the NAR's hash and size.
 func dumpRestore(ctx context.Context, src, dst string, filter nar.Filter) (nixhash.Hash, int64, error) {

@@ -13,6 +13,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"io"
+	"os"
 	"strings"
 )
 
@@ -91,6 +93,29 @@ func (a Algo) New() hash.Hash {
 type Hash struct {
 	Algo   Algo
 	Digest []byte
+}
+
+// File hashes the contents of the regular file at path (a flat
+// ingestion, as Nix hashes fixed-output files and `builtins.path` with
+// recursive = false).
+func File(path string, algo Algo) (Hash, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Hash{}, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return Hash{}, err
+	}
+	if !fi.Mode().IsRegular() {
+		return Hash{}, fmt.Errorf("'%s' is not a regular file (flat hashing needs one)", path)
+	}
+	h := algo.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return Hash{}, err
+	}
+	return Hash{Algo: algo, Digest: h.Sum(nil)}, nil
 }
 
 // Sum hashes data with algo.
