@@ -12,7 +12,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -114,15 +113,6 @@ in [ set.a1999 (builtins.length (builtins.attrNames set)) (builtins.foldl' (a: n
 	}
 }
 
-// measurement is what N runs of one tool on one workload gave.
-type measurement struct {
-	median time.Duration
-	cpu    time.Duration // median user+system CPU time
-	maxRSS int64         // KiB
-	out    string
-	err    error
-}
-
 func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("bench/eval", flag.ContinueOnError)
 	cairn := fs.String("cairn", "bin/cairn", "the cairn binary")
@@ -173,8 +163,8 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 			}
 		}
 		fmt.Fprintf(os.Stderr, "bench/eval: %s ...\n", w.name)
-		c, x := measurePair(ctx, *n, dir, env, w.main,
-			tool{cairnPath, "eval", "--strict"}, tool{nixPath, "--eval", "--strict", "--readonly-mode"})
+		c, x := report.Pair(ctx, *n, dir, env,
+			[]string{cairnPath, "eval", "--strict", w.main}, []string{nixPath, "--eval", "--strict", "--readonly-mode", w.main})
 		rows = append(rows, row(w, c, x))
 	}
 	table := fmt.Sprintf(`Measured %s on %s (%d CPUs), %s; cairn %s.
@@ -197,77 +187,19 @@ on the same file in a fresh folder; both printed the same value.
 	return nil
 }
 
-// tool is one side of the comparison: a command line without the file.
-type tool []string
-
-// measurePair runs both tools n times on file in dir, alternating so that
-// a change of machine load affects both alike, after one warm-up run of
-// each (not counted). It keeps the median wall time and the largest peak
-// RSS of each.
-func measurePair(ctx context.Context, n int, dir string, env []string, file string, a, b tool) (ma, mb measurement) {
-	var ta, tb, ca, cb []time.Duration
-	for i := -1; i < n; i++ {
-		for _, side := range []struct {
-			t     tool
-			m     *measurement
-			times *[]time.Duration
-			cpus  *[]time.Duration
-		}{{a, &ma, &ta, &ca}, {b, &mb, &tb, &cb}} {
-			if side.m.err != nil {
-				continue
-			}
-			d, c := once(ctx, dir, env, append(append([]string(nil), side.t...), file), side.m, i == -1)
-			if i >= 0 && side.m.err == nil {
-				*side.times = append(*side.times, d)
-				*side.cpus = append(*side.cpus, c)
-			}
-		}
-	}
-	ma.median, mb.median = report.Median(ta), report.Median(tb)
-	ma.cpu, mb.cpu = report.Median(ca), report.Median(cb)
-	return ma, mb
-}
-
-// once runs argv, records its output (the first time) and peak RSS in m,
-// and returns the wall time and the CPU time (user+system).
-func once(ctx context.Context, dir string, env, argv []string, m *measurement, first bool) (time.Duration, time.Duration) {
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Dir, cmd.Env = dir, env
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	start := time.Now()
-	err := cmd.Run()
-	elapsed := time.Since(start)
-	switch {
-	case err != nil:
-		m.err = fmt.Errorf("%s: %v: %s", filepath.Base(argv[0]), err, report.FirstLine(errb.String()))
-	case first:
-		m.out = out.String()
-	case out.String() != m.out:
-		m.err = fmt.Errorf("%s printed different values in two runs", filepath.Base(argv[0]))
-	}
-	if cmd.ProcessState == nil {
-		return elapsed, 0 // did not start; m.err says why
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > m.maxRSS {
-		m.maxRSS = ru.Maxrss
-	}
-	return elapsed, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-}
-
 // row formats one table row; a failure or a different output takes the
 // place of the figures.
-func row(w workload, c, x measurement) string {
+func row(w workload, c, x report.Measurement) string {
 	head := fmt.Sprintf("| %s | %s |", w.name, w.what)
 	switch {
-	case x.err != nil:
-		return fmt.Sprintf("%s Nix failed: %s | | | | | | | | |", head, report.Cell(x.err.Error()))
-	case c.err != nil:
-		return fmt.Sprintf("%s failed: %s | %s | | | %s | | | %s | |", head, report.Cell(c.err.Error()), report.MS(x.median), report.MS(x.cpu), report.MiB(x.maxRSS))
-	case c.out != x.out:
-		return fmt.Sprintf("%s output differs: %s | %s | | | %s | | | %s | |", head, report.Cell(report.FirstLine(c.out)), report.MS(x.median), report.MS(x.cpu), report.MiB(x.maxRSS))
+	case x.Err != nil:
+		return fmt.Sprintf("%s Nix failed: %s | | | | | | | | |", head, report.Cell(x.Err.Error()))
+	case c.Err != nil:
+		return fmt.Sprintf("%s failed: %s | %s | | | %s | | | %s | |", head, report.Cell(c.Err.Error()), report.MS(x.Median), report.MS(x.CPU), report.MiB(x.MaxRSS))
+	case c.Out != x.Out:
+		return fmt.Sprintf("%s output differs: %s | %s | | | %s | | | %s | |", head, report.Cell(report.FirstLine(c.Out)), report.MS(x.Median), report.MS(x.CPU), report.MiB(x.MaxRSS))
 	}
-	return fmt.Sprintf("%s %s | %s | %.2f | %s | %s | %.2f | %s | %s | %.2f |", head, report.MS(c.median), report.MS(x.median),
-		float64(c.median)/float64(x.median), report.MS(c.cpu), report.MS(x.cpu), float64(c.cpu)/float64(x.cpu),
-		report.MiB(c.maxRSS), report.MiB(x.maxRSS), float64(c.maxRSS)/float64(x.maxRSS))
+	return fmt.Sprintf("%s %s | %s | %.2f | %s | %s | %.2f | %s | %s | %.2f |", head, report.MS(c.Median), report.MS(x.Median),
+		float64(c.Median)/float64(x.Median), report.MS(c.CPU), report.MS(x.CPU), float64(c.CPU)/float64(x.CPU),
+		report.MiB(c.MaxRSS), report.MiB(x.MaxRSS), float64(c.MaxRSS)/float64(x.MaxRSS))
 }

@@ -18,7 +18,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -46,15 +45,6 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bench/modules: %v\n", err)
 		os.Exit(1)
 	}
-}
-
-// measurement is what N runs of one tool gave.
-type measurement struct {
-	median time.Duration
-	cpu    time.Duration // median user+system time
-	maxRSS int64         // KiB
-	out    string
-	err    error
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
@@ -138,7 +128,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 		thousands(cfg.Options), thousands(cfg.Definitions))
 	loadBefore := report.LoadAverage()
 	fmt.Fprintf(os.Stderr, "bench/modules: %s in %s ...\n", size, dir)
-	c, x := measurePair(ctx, *n, dir, env,
+	c, x := report.Pair(ctx, *n, dir, env,
 		[]string{cairnPath, "eval", "--strict", "cairn.nix"},
 		[]string{nixPath, "--eval", "--strict", "--readonly-mode", "nix.nix"})
 	// A whole system configuration (the issue's "under 100 ms"): the
@@ -152,10 +142,10 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	if err := os.WriteFile(filepath.Join(dir, "system.nix"), []byte(sysExpr), 0o644); err != nil {
 		return err
 	}
-	sys, _ := measurePair(ctx, *n, dir, env, []string{cairnPath, "eval", "system.nix"}, []string{"true"})
-	sysLine := fmt.Sprintf("A whole system configuration, `examples/web.nix` (users, /etc, two services and a timer, with cairn's modules): evaluating its toplevel's .drv path takes %s wall, %s CPU (median of %d; target under 100 ms).", report.MS(sys.median), report.MS(sys.cpu), *n)
-	if sys.err != nil {
-		sysLine = "A whole system configuration (`examples/web.nix`): " + sys.err.Error()
+	sys, _ := report.Pair(ctx, *n, dir, env, []string{cairnPath, "eval", "system.nix"}, []string{"true"})
+	sysLine := fmt.Sprintf("A whole system configuration, `examples/web.nix` (users, /etc, two services and a timer, with cairn's modules): evaluating its toplevel's .drv path takes %s wall, %s CPU (median of %d; target under 100 ms).", report.MS(sys.Median), report.MS(sys.CPU), *n)
+	if sys.Err != nil {
+		sysLine = "A whole system configuration (`examples/web.nix`): " + sys.Err.Error()
 	}
 	table := fmt.Sprintf(`Measured %s on %s (%d CPUs), %s; cairn %s.
 Load average (1 min) %s before, %s after; above the number of CPUs, times are noisy.
@@ -178,88 +168,34 @@ on the generated configuration (%s).
 	if *write != "" {
 		return report.WriteSection(*write, "modules", "Module system", table)
 	}
-	if c.err != nil || x.err != nil || c.out != x.out {
+	if c.Err != nil || x.Err != nil || c.Out != x.Out {
 		return errors.New("the two tools did not both succeed with the same value")
 	}
 	return nil
 }
 
-func agreement(c, x measurement) string {
-	if c.err == nil && x.err == nil && c.out == x.out {
-		return fmt.Sprintf("Both printed the same value (%d bytes).", len(c.out))
+func agreement(c, x report.Measurement) string {
+	if c.Err == nil && x.Err == nil && c.Out == x.Out {
+		return fmt.Sprintf("Both printed the same value (%d bytes).", len(c.Out))
 	}
 	return "The two tools did NOT print the same value: see the table."
 }
 
-// measurePair runs both command lines n times in dir, alternating, after
-// one warm-up run of each (not counted); it keeps the median wall time and
-// the largest peak RSS of each.
-func measurePair(ctx context.Context, n int, dir string, env []string, a, b []string) (ma, mb measurement) {
-	var ta, tb, ca, cb []time.Duration
-	for i := -1; i < n; i++ {
-		for _, side := range []struct {
-			argv  []string
-			m     *measurement
-			times *[]time.Duration
-			cpus  *[]time.Duration
-		}{{a, &ma, &ta, &ca}, {b, &mb, &tb, &cb}} {
-			if side.m.err != nil {
-				continue
-			}
-			d, cpu := once(ctx, dir, env, side.argv, side.m, i == -1)
-			if i >= 0 && side.m.err == nil {
-				*side.times = append(*side.times, d)
-				*side.cpus = append(*side.cpus, cpu)
-			}
-		}
-	}
-	ma.median, mb.median = report.Median(ta), report.Median(tb)
-	ma.cpu, mb.cpu = report.Median(ca), report.Median(cb)
-	return ma, mb
-}
-
-// once runs argv, records its output (the first time) and peak RSS in m,
-// and returns the wall time and the CPU (user+system) time.
-func once(ctx context.Context, dir string, env, argv []string, m *measurement, first bool) (time.Duration, time.Duration) {
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Dir, cmd.Env = dir, env
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	start := time.Now()
-	err := cmd.Run()
-	elapsed := time.Since(start)
-	switch {
-	case err != nil:
-		m.err = fmt.Errorf("%s: %v: %s", filepath.Base(argv[0]), err, report.FirstLine(errb.String()))
-	case first:
-		m.out = out.String()
-	case out.String() != m.out:
-		m.err = fmt.Errorf("%s printed different values in two runs", filepath.Base(argv[0]))
-	}
-	if cmd.ProcessState == nil {
-		return elapsed, 0
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > m.maxRSS {
-		m.maxRSS = ru.Maxrss
-	}
-	return elapsed, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-}
-
 // row formats the table row; a failure or a different output takes the
 // place of the figures.
-func row(size string, c, x measurement) string {
+func row(size string, c, x report.Measurement) string {
 	head := "| " + size + " |"
 	switch {
-	case x.err != nil:
-		return fmt.Sprintf("%s Nix failed: %s | | | | | | | | |", head, report.Cell(x.err.Error()))
-	case c.err != nil:
-		return fmt.Sprintf("%s failed: %s | %s | | | %s | | | %s | |", head, report.Cell(c.err.Error()), report.MS(x.median), report.MS(x.cpu), report.MiB(x.maxRSS))
-	case c.out != x.out:
-		return fmt.Sprintf("%s output differs: %s | %s | | | %s | | | %s | |", head, report.Cell(firstDiff(c.out, x.out)), report.MS(x.median), report.MS(x.cpu), report.MiB(x.maxRSS))
+	case x.Err != nil:
+		return fmt.Sprintf("%s Nix failed: %s | | | | | | | | |", head, report.Cell(x.Err.Error()))
+	case c.Err != nil:
+		return fmt.Sprintf("%s failed: %s | %s | | | %s | | | %s | |", head, report.Cell(c.Err.Error()), report.MS(x.Median), report.MS(x.CPU), report.MiB(x.MaxRSS))
+	case c.Out != x.Out:
+		return fmt.Sprintf("%s output differs: %s | %s | | | %s | | | %s | |", head, report.Cell(firstDiff(c.Out, x.Out)), report.MS(x.Median), report.MS(x.CPU), report.MiB(x.MaxRSS))
 	}
-	return fmt.Sprintf("%s %s | %s | %.2f | %s | %s | %.2f | %s | %s | %.2f |", head, report.MS(c.median), report.MS(x.median),
-		float64(c.median)/float64(x.median), report.MS(c.cpu), report.MS(x.cpu), float64(c.cpu)/float64(x.cpu),
-		report.MiB(c.maxRSS), report.MiB(x.maxRSS), float64(c.maxRSS)/float64(x.maxRSS))
+	return fmt.Sprintf("%s %s | %s | %.2f | %s | %s | %.2f | %s | %s | %.2f |", head, report.MS(c.Median), report.MS(x.Median),
+		float64(c.Median)/float64(x.Median), report.MS(c.CPU), report.MS(x.CPU), float64(c.CPU)/float64(x.CPU),
+		report.MiB(c.MaxRSS), report.MiB(x.MaxRSS), float64(c.MaxRSS)/float64(x.MaxRSS))
 }
 
 // firstDiff shows where two outputs first differ.

@@ -5,12 +5,16 @@
 package report
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -108,4 +112,66 @@ func WriteSection(path, name, title, body string) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// Measurement is what N runs of one command gave.
+type Measurement struct {
+	Median time.Duration // median wall time
+	CPU    time.Duration // median user+system CPU time
+	MaxRSS int64         // largest peak RSS, KiB
+	Out    string        // standard output (the same in every run)
+	Err    error         // why a run failed, or printed something else
+}
+
+// Pair runs the commands a and b n times each in dir with env, alternating
+// so that a change of machine load affects both alike, after one warm-up
+// run of each (not counted).
+func Pair(ctx context.Context, n int, dir string, env []string, a, b []string) (ma, mb Measurement) {
+	var ta, tb, ca, cb []time.Duration
+	for i := -1; i < n; i++ {
+		for _, side := range []struct {
+			argv        []string
+			m           *Measurement
+			times, cpus *[]time.Duration
+		}{{a, &ma, &ta, &ca}, {b, &mb, &tb, &cb}} {
+			if side.m.Err != nil {
+				continue
+			}
+			d, cpu := once(ctx, dir, env, side.argv, side.m, i == -1)
+			if i >= 0 && side.m.Err == nil {
+				*side.times = append(*side.times, d)
+				*side.cpus = append(*side.cpus, cpu)
+			}
+		}
+	}
+	ma.Median, mb.Median = Median(ta), Median(tb)
+	ma.CPU, mb.CPU = Median(ca), Median(cb)
+	return ma, mb
+}
+
+// once runs argv, records its output (the first time) and peak RSS in m,
+// and returns the wall time and the CPU time (user+system).
+func once(ctx context.Context, dir string, env, argv []string, m *Measurement, first bool) (time.Duration, time.Duration) {
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir, cmd.Env = dir, env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	elapsed := time.Since(start)
+	switch {
+	case err != nil:
+		m.Err = fmt.Errorf("%s: %v: %s", filepath.Base(argv[0]), err, FirstLine(errb.String()))
+	case first:
+		m.Out = out.String()
+	case out.String() != m.Out:
+		m.Err = fmt.Errorf("%s printed different values in two runs", filepath.Base(argv[0]))
+	}
+	if cmd.ProcessState == nil {
+		return elapsed, 0 // did not start; m.Err says why
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > m.MaxRSS {
+		m.MaxRSS = ru.Maxrss
+	}
+	return elapsed, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
