@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -247,22 +246,7 @@ func instantiate(ctx context.Context, env *Env, f *evalFlags, st *local.Store) (
 		printError(env, fset, err, f.showTrace)
 		return nil, exitFailure
 	}
-	var roots []func() (eval.Value, error)
-	for _, e := range f.exprs {
-		roots = append(roots, func() (eval.Value, error) { return ev.EvalString(e, env.Dir) })
-	}
-	for _, file := range f.files {
-		roots = append(roots, func() (eval.Value, error) {
-			p := file
-			if !filepath.IsAbs(p) {
-				p = filepath.Join(env.Dir, p)
-			}
-			return ev.EvalFile(p)
-		})
-	}
-	if len(roots) == 0 {
-		roots = append(roots, func() (eval.Value, error) { return ev.EvalFile(filepath.Join(env.Dir, "default.nix")) })
-	}
+	roots := evalRoots(ev, env, f)
 	autoArgs, err := buildAutoArgs(ev, env, f.args)
 	if err != nil {
 		return report(err)

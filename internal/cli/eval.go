@@ -206,31 +206,7 @@ func runEval(ctx context.Context, env *Env, args []string) int {
 		printError(env, fset, err, f.showTrace)
 		return exitFailure
 	}
-	var roots []func() (eval.Value, error)
-	for _, e := range f.exprs {
-		e := e
-		roots = append(roots, func() (eval.Value, error) { return ev.EvalString(e, env.Dir) })
-	}
-	for _, file := range f.files {
-		file := file
-		roots = append(roots, func() (eval.Value, error) {
-			if file == "-" {
-				b, err := readAll(env)
-				if err != nil {
-					return nil, err
-				}
-				return ev.EvalString(string(b), env.Dir)
-			}
-			p := file
-			if !filepath.IsAbs(p) {
-				p = filepath.Join(env.Dir, p)
-			}
-			return ev.EvalFile(p)
-		})
-	}
-	if len(roots) == 0 {
-		roots = append(roots, func() (eval.Value, error) { return ev.EvalFile(filepath.Join(env.Dir, "default.nix")) })
-	}
+	roots := evalRoots(ev, env, f)
 	autoArgs, err := buildAutoArgs(ev, env, f.args)
 	if err != nil {
 		return report(err)
@@ -332,6 +308,36 @@ func readAll(env *Env) ([]byte, error) {
 		}
 	}
 	return []byte(b.String()), nil
+}
+
+// evalRoots returns, in order, the evaluations of what the command line
+// names: each -E expression, each FILE ("-" is stdin), or ./default.nix
+// when it names none (as nix-instantiate).
+func evalRoots(ev *eval.Evaluator, env *Env, f *evalFlags) []func() (eval.Value, error) {
+	var roots []func() (eval.Value, error)
+	for _, e := range f.exprs {
+		roots = append(roots, func() (eval.Value, error) { return ev.EvalString(e, env.Dir) })
+	}
+	for _, file := range f.files {
+		roots = append(roots, func() (eval.Value, error) {
+			if file == "-" {
+				b, err := readAll(env)
+				if err != nil {
+					return nil, err
+				}
+				return ev.EvalString(string(b), env.Dir)
+			}
+			p := file
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(env.Dir, p)
+			}
+			return ev.EvalFile(p)
+		})
+	}
+	if len(roots) == 0 {
+		roots = append(roots, func() (eval.Value, error) { return ev.EvalFile(filepath.Join(env.Dir, "default.nix")) })
+	}
+	return roots
 }
 
 // buildAutoArgs makes the set given by --arg and --argstr.
