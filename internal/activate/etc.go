@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"cairn.dev/cairn/internal/atomicfile"
 	"cairn.dev/cairn/internal/system"
 )
 
@@ -211,7 +212,7 @@ func applyEtcStatic(root system.Root, p EtcPlan) error {
 	if err := os.MkdirAll(root.Host("/etc"), 0o755); err != nil {
 		return err
 	}
-	_, err := system.Symlink(p.StaticTo, root.Host("/etc/static"))
+	_, err := atomicfile.Symlink(p.StaticTo, root.Host("/etc/static"))
 	return err
 }
 
@@ -250,7 +251,7 @@ func applyEtcFiles(root system.Root, p EtcPlan) error {
 				}
 			}
 		case c.Kind == "link":
-			if _, err := system.Symlink(c.Link, host); err != nil {
+			if _, err := atomicfile.Symlink(c.Link, host); err != nil {
 				return fmt.Errorf("/etc/%s: %w", c.Target, err)
 			}
 		default:
@@ -271,7 +272,7 @@ func writeManifest(root system.Root, m Manifest) error {
 	if err != nil {
 		return err
 	}
-	_, err = system.WriteFile(root.Host(ManifestFile), append(data, '\n'), 0o644)
+	_, err = atomicfile.WriteFile(root.Host(ManifestFile), append(data, '\n'), 0o644)
 	return err
 }
 
@@ -306,7 +307,7 @@ func writeOwned(path string, data []byte, mode os.FileMode, uid, gid int) error 
 	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
-	return system.SyncDir(dir)
+	return atomicfile.SyncDir(dir)
 }
 
 func orRoot(s string) string {

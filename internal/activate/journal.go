@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"cairn.dev/cairn/internal/atomicfile"
 	"cairn.dev/cairn/internal/system"
 )
 
@@ -48,7 +49,7 @@ func writeJournal(root system.Root, j *Journal) error {
 	if err != nil {
 		return err
 	}
-	_, err = system.WriteFile(root.Host(JournalFile), append(data, '\n'), 0o644)
+	_, err = atomicfile.WriteFile(root.Host(JournalFile), append(data, '\n'), 0o644)
 	return err
 }
 
@@ -56,5 +57,5 @@ func removeJournal(root system.Root) error {
 	if err := os.Remove(root.Host(JournalFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	return system.SyncDir(root.Host(StateDir))
+	return atomicfile.SyncDir(root.Host(StateDir))
 }

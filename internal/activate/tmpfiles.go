@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 
+	"cairn.dev/cairn/internal/atomicfile"
 	"cairn.dev/cairn/internal/system"
 )
 
@@ -143,7 +144,7 @@ func (t Tmpfile) apply(root system.Root, ids *idLookup) error {
 		}
 		return nil
 	case "L+":
-		if _, err := system.Symlink(t.Arg, host); err != nil {
+		if _, err := atomicfile.Symlink(t.Arg, host); err != nil {
 			return fmt.Errorf("tmpfiles %s: %w", t.Path, err)
 		}
 		return nil

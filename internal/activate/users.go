@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"cairn.dev/cairn/internal/atomicfile"
 	"cairn.dev/cairn/internal/system"
 )
 
@@ -452,7 +453,7 @@ func applyUsers(root system.Root, p UsersPlan) error {
 		if err != nil {
 			return err
 		}
-		if _, err := system.WriteFile(root.Host(file), append(data, '\n'), 0o644); err != nil {
+		if _, err := atomicfile.WriteFile(root.Host(file), append(data, '\n'), 0o644); err != nil {
 			return err
 		}
 	}
@@ -466,7 +467,7 @@ func applyUsers(root system.Root, p UsersPlan) error {
 		host := root.Host(f.path)
 		fi, err := os.Stat(host)
 		if err != nil {
-			if _, err := system.WriteFile(host, f.data, f.mode); err != nil {
+			if _, err := atomicfile.WriteFile(host, f.data, f.mode); err != nil {
 				return fmt.Errorf("writing %s: %w", f.path, err)
 			}
 			continue
@@ -479,10 +480,10 @@ func applyUsers(root system.Root, p UsersPlan) error {
 			return fmt.Errorf("writing %s: %w", f.path, err)
 		}
 	}
-	if _, err := system.WriteFile(root.Host(declaredUsersFile), []byte(strings.Join(p.DeclaredUsers, "\n")+"\n"), 0o644); err != nil {
+	if _, err := atomicfile.WriteFile(root.Host(declaredUsersFile), []byte(strings.Join(p.DeclaredUsers, "\n")+"\n"), 0o644); err != nil {
 		return err
 	}
-	if _, err := system.WriteFile(root.Host(declaredGroupFile), []byte(strings.Join(p.DeclaredGrps, "\n")+"\n"), 0o644); err != nil {
+	if _, err := atomicfile.WriteFile(root.Host(declaredGroupFile), []byte(strings.Join(p.DeclaredGrps, "\n")+"\n"), 0o644); err != nil {
 		return err
 	}
 	for _, h := range p.Homes {

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"cairn.dev/cairn/internal/atomicfile"
 )
 
 func entryName(n int) string { return fmt.Sprintf("cairn-generation-%d.conf", n) }
@@ -64,7 +66,7 @@ func (p *Profiles) WriteBootEntries() error {
 			return err
 		}
 		keep[entryName(n)] = true
-		if _, err := WriteFile(filepath.Join(dir, entryName(n)), data, 0o644); err != nil {
+		if _, err := atomicfile.WriteFile(filepath.Join(dir, entryName(n)), data, 0o644); err != nil {
 			return fmt.Errorf("boot entry: %w", err)
 		}
 	}
@@ -95,6 +97,6 @@ func (p *Profiles) WriteBootEntries() error {
 		def = cur
 	}
 	lines = append([]string{"default " + entryName(def)}, lines...)
-	_, err = WriteFile(conf, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	_, err = atomicfile.WriteFile(conf, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 	return err
 }

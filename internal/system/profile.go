@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"cairn.dev/cairn/internal/atomicfile"
 )
 
 // In-root locations of the system profile and its companions.
@@ -153,7 +155,7 @@ func (p *Profiles) Add(ctx context.Context, toplevel string) (int, error) {
 	if err := p.ensureGCRoot(); err != nil {
 		return 0, err
 	}
-	if _, err := Symlink(toplevel, p.LinkPath(n)); err != nil {
+	if _, err := atomicfile.Symlink(toplevel, p.LinkPath(n)); err != nil {
 		return 0, fmt.Errorf("creating generation %d: %w", n, err)
 	}
 	if p.Now != nil {
@@ -166,7 +168,7 @@ func (p *Profiles) Add(ctx context.Context, toplevel string) (int, error) {
 // ensureGCRoot links GCROOTS/profiles to the profiles folder, so that
 // every generation link keeps its toplevel alive.
 func (p *Profiles) ensureGCRoot() error {
-	_, err := Symlink(ProfilesDir, filepath.Join(p.Root.Host(GCRootsDir), "profiles"))
+	_, err := atomicfile.Symlink(ProfilesDir, filepath.Join(p.Root.Host(GCRootsDir), "profiles"))
 	if err != nil {
 		return fmt.Errorf("GC root for the profiles: %w", err)
 	}
@@ -178,18 +180,18 @@ func (p *Profiles) SetCurrent(n int) (bool, error) {
 	if _, err := os.Lstat(p.LinkPath(n)); err != nil {
 		return false, fmt.Errorf("generation %d does not exist", n)
 	}
-	return Symlink(filepath.Base(p.LinkPath(n)), filepath.Join(p.dir(), ProfileName))
+	return atomicfile.Symlink(filepath.Base(p.LinkPath(n)), filepath.Join(p.dir(), ProfileName))
 }
 
 // SetCurrentSystem points ROOT/run/current-system at toplevel; on a first
 // activation it also records the booted system.
 func (p *Profiles) SetCurrentSystem(toplevel string) (bool, error) {
 	if _, err := os.Lstat(p.Root.Host(BootedSystem)); errors.Is(err, os.ErrNotExist) {
-		if _, err := Symlink(toplevel, p.Root.Host(BootedSystem)); err != nil {
+		if _, err := atomicfile.Symlink(toplevel, p.Root.Host(BootedSystem)); err != nil {
 			return false, err
 		}
 	}
-	return Symlink(toplevel, p.Root.Host(CurrentSystem))
+	return atomicfile.Symlink(toplevel, p.Root.Host(CurrentSystem))
 }
 
 // CurrentSystem returns the in-root toplevel ROOT/run/current-system points
@@ -207,7 +209,7 @@ func (p *Profiles) Delete(n int) error {
 	if err := os.Remove(filepath.Join(p.Root.Host(EntriesDir), entryName(n))); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	return SyncDir(p.dir())
+	return atomicfile.SyncDir(p.dir())
 }
 
 // MarshalInfos renders a listing as JSON, one array.

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"cairn.dev/cairn/internal/atomicfile"
 )
 
 // Median returns the median of ds (sorting ds), or 0 for none.
@@ -92,26 +94,8 @@ func WriteSection(path, name, title, body string) error {
 	} else {
 		text = strings.TrimRight(text, "\n") + "\n\n## " + title + "\n\n" + section + "\n"
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".benchmarks-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(text); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	_, err = atomicfile.WriteFile(path, []byte(text), 0o644)
+	return err
 }
 
 // Measurement is what N runs of one command gave.

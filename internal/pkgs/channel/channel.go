@@ -12,10 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"time"
 
+	"cairn.dev/cairn/internal/atomicfile"
 	"cairn.dev/cairn/internal/pkgs/debian"
 )
 
@@ -77,38 +77,8 @@ func (l *Lock) Marshal() []byte {
 
 // WriteLock writes the lock to path atomically, and only when it changed.
 func WriteLock(path string, l *Lock) error {
-	data := l.Marshal()
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
-		return nil
-	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".cairn.lock-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	_, err := atomicfile.WriteFile(path, l.Marshal(), 0o644)
+	return err
 }
 
 // Find returns the channel named name, or nil.

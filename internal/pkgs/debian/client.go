@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/ulikunitz/xz"
+
+	"cairn.dev/cairn/internal/atomicfile"
 )
 
 // Client fetches a suite's files from a Debian mirror, verifying them
@@ -115,7 +117,7 @@ func (c *Client) FetchSuite(ctx context.Context, suite string) (*Suite, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeAtomic(c.inReleasePath(suite), data); err != nil {
+	if _, err := atomicfile.WriteFile(c.inReleasePath(suite), data, 0o644); err != nil {
 		return nil, fmt.Errorf("caching %s: %w", url, err)
 	}
 	return s, nil
@@ -222,7 +224,7 @@ func (c *Client) PinnedPackages(ctx context.Context, suite string, byHash bool, 
 	if err := CheckHash(pin.Path, data, FileHash{SHA256: pin.SHA256, Size: pin.Size}); err != nil {
 		return nil, err
 	}
-	if err := writeAtomic(cached, data); err != nil {
+	if _, err := atomicfile.WriteFile(cached, data, 0o644); err != nil {
 		return nil, fmt.Errorf("caching %s: %w", pin.Path, err)
 	}
 	return &IndexFile{Path: pin.Path, Pin: pin, Text: string(data)}, nil
@@ -246,7 +248,7 @@ func (c *Client) blob(ctx context.Context, suite string, byHash bool, rel string
 	if err := CheckHash(url, data, want); err != nil {
 		return nil, err
 	}
-	if err := writeAtomic(p, data); err != nil {
+	if _, err := atomicfile.WriteFile(p, data, 0o644); err != nil {
 		return nil, fmt.Errorf("caching %s: %w", url, err)
 	}
 	return data, nil
@@ -300,32 +302,4 @@ func (c *Client) get(ctx context.Context, url string) ([]byte, error) {
 		return nil, fmt.Errorf("fetching %s: %w", url, err)
 	}
 	return data, nil
-}
-
-// writeAtomic writes data to path through a temporary file in the same
-// directory, fsynced and renamed into place.
-func writeAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"cairn.dev/cairn/internal/atomicfile"
 	"cairn.dev/cairn/internal/service"
 	"cairn.dev/cairn/internal/service/unit"
 )
@@ -100,7 +101,7 @@ func (d *Daemon) Run(ctx context.Context, ready func()) error {
 	}
 	defer os.Remove(sock)
 	defer ln.Close()
-	if err := writeAtomic(d.paths.PIDFile(), []byte(strconv.Itoa(os.Getpid())+"\n")); err != nil {
+	if _, err := atomicfile.WriteFile(d.paths.PIDFile(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 		return fmt.Errorf("supervise: %v", err)
 	}
 	defer os.Remove(d.paths.PIDFile())
@@ -511,15 +512,6 @@ func (d *Daemon) stopAll() {
 			d.stopOne(u[0])
 		}
 	}
-}
-
-// writeAtomic writes data to path through a temp file and rename.
-func writeAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // listenUnix and dialUnix reach a socket whose path may be longer than a

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"cairn.dev/cairn/internal/atomicfile"
 	"cairn.dev/cairn/internal/service"
 	"cairn.dev/cairn/internal/service/unit"
 )
@@ -121,33 +122,13 @@ func (m *Manager) Load(ctx context.Context, units []service.Unit) error {
 		}
 	}
 	sort.Strings(rels)
-	if err := writeAtomic(filepath.Join(dir, manifest), []byte(strings.Join(rels, "\n")+"\n")); err != nil {
+	if _, err := atomicfile.WriteFile(filepath.Join(dir, manifest), []byte(strings.Join(rels, "\n")+"\n"), 0o644); err != nil {
 		return fmt.Errorf("systemd load: %v", err)
 	}
 	if _, err := m.run(ctx, "systemctl", "daemon-reload"); err != nil {
 		return fmt.Errorf("systemd load: %v", err)
 	}
 	return nil
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp := path + ".cairn-tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // do runs `systemctl op names...`; on failure it names the failed unit and

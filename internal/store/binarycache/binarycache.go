@@ -28,6 +28,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
 
+	"cairn.dev/cairn/internal/atomicfile"
 	"cairn.dev/cairn/internal/store/local"
 	"cairn.dev/cairn/internal/store/nar"
 	"cairn.dev/cairn/internal/store/narinfo"
@@ -75,7 +76,8 @@ func (c *Cache) init() error {
 	if _, err := os.Stat(p); err == nil {
 		return c.checkInfo()
 	}
-	return writeAtomic(p, []byte("StoreDir: "+c.storeDir+"\nWantMassQuery: 1\nPriority: 30\n"))
+	_, err := atomicfile.WriteFile(p, []byte("StoreDir: "+c.storeDir+"\nWantMassQuery: 1\nPriority: 30\n"), 0o644)
+	return err
 }
 
 // checkInfo checks that the cache serves the same store directory.
@@ -217,7 +219,8 @@ func (c *Cache) put(ctx context.Context, st *local.Store, path string, key *nari
 	if err != nil {
 		return err
 	}
-	return writeAtomic(np, []byte(ni.String()))
+	_, err = atomicfile.WriteFile(np, []byte(ni.String()), 0o644)
+	return err
 }
 
 // NarInfo reads and parses the .narinfo of path.
@@ -375,28 +378,6 @@ func (c *checkedReader) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
-}
-
-func writeAtomic(p string, b []byte) error {
-	tmp := p + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, p)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }
 
 type nopCloser struct{ io.Writer }

@@ -1,4 +1,8 @@
-package system
+// Package atomicfile writes files and symbolic links so that a reader, or
+// a crash, sees either the old or the new one: a temporary entry in the
+// same folder, fsync, rename over the target, fsync of the folder; and
+// only when the content differs.
+package atomicfile
 
 import (
 	"bytes"
