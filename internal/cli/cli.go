@@ -4,6 +4,8 @@
 package cli
 
 import (
+	"cairn.dev/cairn/internal/pkgs/debexpr"
+	"cairn.dev/cairn/internal/service/confine"
 	"context"
 	"fmt"
 	"io"
@@ -29,6 +31,10 @@ type Env struct {
 	Stderr io.Writer
 	Getenv func(string) string
 	Dir    string // working directory
+
+	// debian is the <cairn/debian> folder of the last evaluation that
+	// mounted one; printError asks it about missing package names.
+	debian *debexpr.FS
 }
 
 // command is one subcommand.
@@ -99,6 +105,13 @@ func Run(ctx context.Context, env *Env, args []string) int {
 			return exitUsage
 		}
 		return exitOK
+	}
+	if args[0] == "__confine" {
+		// Not a user command: the supervisor starts a unit with
+		// RootDirectory= through it (package confine).
+		err := confine.Main(args[1:])
+		fmt.Fprintf(env.Stderr, "cairn: %v\n", err)
+		return 127
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {

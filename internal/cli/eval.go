@@ -38,6 +38,10 @@ type evalFlags struct {
 	features []string
 	// lints are (name, level) pairs from --lint-NAME LEVEL.
 	lints [][2]string
+	// lockDir holds the cairn.lock whose channels <cairn/debian> (and
+	// so pkgs.NAME) shows: the configuration's folder; "" means the
+	// first FILE's folder, else the current one.
+	lockDir string
 }
 
 type autoArg struct {
@@ -373,6 +377,9 @@ func printError(env *Env, fset *token.FileSet, err error, trace bool) {
 			return
 		}
 		fmt.Fprint(env.Stderr, e.Format(fset, trace))
+		if h := missingHint(env, e.Msg); h != "" {
+			fmt.Fprintf(env.Stderr, "note: %s\n", h)
+		}
 	case parser.ErrorList:
 		fmt.Fprint(env.Stderr, eval.ParseError(err).Format(fset, trace))
 	default:

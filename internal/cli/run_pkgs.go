@@ -1,8 +1,8 @@
 package cli
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"runtime"
@@ -12,17 +12,16 @@ import (
 	"cairn.dev/cairn/internal/nix/eval"
 	"cairn.dev/cairn/internal/nix/token"
 	"cairn.dev/cairn/internal/pkgs/channel"
-	"cairn.dev/cairn/internal/pkgs/debexpr"
-	"cairn.dev/cairn/internal/pkgs/debian"
 	"cairn.dev/cairn/internal/store/local"
 )
 
-// runPackages makes `cairn run NAME...` work: it writes the Nix
-// expression of the names from the channels pinned in cairn.lock beside
-// config (or in the current folder), evaluates `pkgs.NAME` for each,
-// builds them into st (the .deb files are fixed-output downloads from
-// the channel's mirror) and returns the unpacked packages, each name's
-// own package before its dependencies.
+// runPackages makes `cairn run NAME...` work: it evaluates `pkgs.NAME`
+// for each name (a Debian name, an alias such as postgresql_15, or
+// pkgs.NAME) from the channels pinned in cairn.lock beside config (or in
+// the current folder), exactly as a configuration's pkgs does, builds
+// them into st (the .deb files are fixed-output downloads from the
+// channel's mirror) and returns the unpacked packages, each name's own
+// package before its dependencies.
 func runPackages(ctx context.Context, env *Env, st *local.Store, root, config string, names []string) ([]string, error) {
 	cf := &channelFlags{config: config}
 	lockPath := cf.lockPath(env)
@@ -33,70 +32,42 @@ func runPackages(ctx context.Context, env *Env, st *local.Store, root, config st
 	if len(lock.Channels) == 0 {
 		return nil, fmt.Errorf("no channels in %s (add one with 'cairn channel add')", lockPath)
 	}
-	// Each name comes from the first channel that has it.
-	cache := debian.DefaultCacheDir(env.Getenv)
-	type pick struct {
-		c     *channel.Channel
-		idx   *debian.Index
-		names []string
-	}
-	var picks []*pick
-	byName := map[string]*pick{}
-	for i := range lock.Channels {
-		c := &lock.Channels[i]
-		idx, err := c.Index(ctx, c.Client(cache, nil))
-		if err != nil {
-			return nil, err
-		}
-		p := &pick{c: c, idx: idx}
-		picks = append(picks, p)
-		for _, n := range names {
-			if byName[n] == nil && len(idx.Lookup(n)) > 0 {
-				byName[n] = p
-				p.names = append(p.names, n)
-			}
-		}
-	}
+	var expr strings.Builder
+	expr.WriteString("let pkgs = import <cairn/pkgs> { }; in [")
 	for _, n := range names {
-		if byName[n] == nil {
-			// The first channel's error names the nearest package.
-			picks[0].names = []string{n}
-			byName[n] = picks[0]
-		}
+		expr.WriteString(" pkgs." + quoteAttr(strings.TrimPrefix(n, "pkgs.")))
+	}
+	expr.WriteString(" ]")
+	fset := token.NewFileSet()
+	ev := newEvaluatorStore(ctx, env, fset, &evalFlags{storeDir: st.StoreDir(), lockDir: filepath.Dir(lockPath)}, st)
+	v, err := ev.EvalString(expr.String(), filepath.Dir(lockPath))
+	if err == nil {
+		v, err = ev.Force(v)
+	}
+	if err != nil {
+		return nil, missingPackage(env, err)
+	}
+	list, ok := v.(*eval.List)
+	if !ok || len(list.Elems) != len(names) {
+		return nil, fmt.Errorf("evaluating the packages gave %T, not a list of %d", v, len(names))
 	}
 	var drvs []string
-	closures := map[string][]string{} // name -> .drv of its unpacked closure
-	for _, p := range picks {
-		if len(p.names) == 0 {
-			continue
+	closures := make([][]string, len(names)) // .drv of each name's unpacked closure
+	for i, item := range list.Elems {
+		var pkg []string
+		collect := func(d string) { pkg = append(pkg, d) }
+		if err := collectDerivations(ev, item, 0, collect); err != nil {
+			return nil, missingPackage(env, fmt.Errorf("pkgs.%s: %w", names[i], err))
 		}
-		var src bytes.Buffer
-		if err := debexpr.Generate(&src, p.c, p.idx, p.names); err != nil {
-			return nil, err
-		}
-		fset := token.NewFileSet()
-		ev := newEvaluatorStore(ctx, env, fset, &evalFlags{storeDir: st.StoreDir()}, st)
-		v, err := ev.EvalString(src.String(), filepath.Dir(lockPath))
+		cl, err := ev.SelectAttrPath(item, "closure", nil)
 		if err == nil {
-			v, err = ev.AutoCall(v, eval.NewAttrs(nil))
+			err = collectDerivations(ev, cl, 0, collect)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("channel %s: %w", p.c.Name, err)
+			return nil, fmt.Errorf("pkgs.%s is not a Debian package: %w", names[i], err)
 		}
-		for _, n := range p.names {
-			var pkg []string
-			for _, ap := range []string{quoteAttr(n), quoteAttr(n) + ".closure"} {
-				sel, err := ev.SelectAttrPath(v, ap, nil)
-				if err == nil {
-					err = collectDerivations(ev, sel, 0, func(d string) { pkg = append(pkg, d) })
-				}
-				if err != nil {
-					return nil, fmt.Errorf("pkgs.%s: %w", n, err)
-				}
-			}
-			drvs = append(drvs, pkg...)
-			closures[n] = pkg[1:]
-		}
+		drvs = append(drvs, pkg...)
+		closures[i] = pkg[1:]
 	}
 	// Fetching and unpacking .debs is I/O and decompression: one job per
 	// CPU.
@@ -113,8 +84,8 @@ func runPackages(ctx context.Context, env *Env, st *local.Store, root, config st
 		return nil, err
 	}
 	var out []string
-	for _, n := range names {
-		for _, d := range closures[n] {
+	for i := range names {
+		for _, d := range closures[i] {
 			out = append(out, res[d]["out"])
 		}
 	}
@@ -124,4 +95,34 @@ func runPackages(ctx context.Context, env *Env, st *local.Store, root, config st
 // quoteAttr quotes a package name as an attribute path element.
 func quoteAttr(n string) string {
 	return `"` + strings.ReplaceAll(n, `"`, `\"`) + `"`
+}
+
+// missingPackage replaces an evaluation error for a package name no
+// channel has by the channels' explanation.
+func missingPackage(env *Env, err error) error {
+	var ee *eval.Error
+	if env.debian == nil || !errors.As(err, &ee) {
+		return err
+	}
+	if h := missingHint(env, ee.Msg); h != "" {
+		return errors.New(h)
+	}
+	return err
+}
+
+// missingHint is the channels' explanation of an "attribute 'NAME'
+// missing" message, or "".
+func missingHint(env *Env, msg string) string {
+	if env.debian == nil {
+		return ""
+	}
+	rest, ok := strings.CutPrefix(msg, "attribute '")
+	if !ok {
+		return ""
+	}
+	name, _, ok := strings.Cut(rest, "' missing")
+	if !ok {
+		return ""
+	}
+	return env.debian.MissingHint(name)
 }

@@ -65,7 +65,7 @@ func TestRunPackageTampered(t *testing.T) {
 	}
 
 	code, _, stderr = runCairn(t, dir, cache, "run", "--root", root, "tiy", "--", "true")
-	if want := "error: pkgs.tiy: channel deb (test amd64) has no package tiy (did you mean tiny?)\n"; code != exitFailure || stderr != want {
+	if want := "error: pkgs.tiy is not in channel deb (has tiny)\n"; code != exitFailure || stderr != want {
 		t.Errorf("run tiy: exit %d %q, want %q", code, stderr, want)
 	}
 }

@@ -48,7 +48,7 @@ func buildSystem(ctx context.Context, env *Env, root, file string, jobs int) (st
 		return "", exitFailure
 	}
 	defer st.Close()
-	ef := &evalFlags{exprs: []string{expr}, attrPaths: []string{""}, location: true, storeDir: st.StoreDir()}
+	ef := &evalFlags{exprs: []string{expr}, attrPaths: []string{""}, location: true, storeDir: st.StoreDir(), lockDir: configDir(env, file)}
 	drvs, code := instantiate(ctx, env, ef, st)
 	if code != exitOK {
 		return "", code
@@ -69,4 +69,13 @@ func buildSystem(ctx context.Context, env *Env, root, file string, jobs int) (st
 		return "", exitFailure
 	}
 	return res[drvs[0]]["out"], exitOK
+}
+
+// configDir returns the folder of a configuration file: where its
+// cairn.lock is.
+func configDir(env *Env, file string) string {
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(env.Dir, file)
+	}
+	return filepath.Dir(file)
 }

@@ -10,7 +10,7 @@ import (
 	"io/fs"
 )
 
-//go:embed lib/*.nix nixos/*.nix nixos/modules pkgs/*.nix
+//go:embed lib/*.nix nixos/*.nix nixos/modules pkgs/*.nix debian/*.nix
 var libFiles embed.FS
 
 // MountPoint is the virtual folder under which the evaluator sees cairn's

@@ -103,6 +103,12 @@ type Entry struct {
 	Sources     []string `json:"sources"`
 	PathsToLink []string `json:"pathsToLink"`
 	Collisions  string   `json:"collisions"`
+
+	// fhs: the Sources (unpacked Debian packages) laid out as a Debian
+	// root (merged /usr) of links into the store, with empty folders at
+	// MountPoints (relative: "proc", "nix/store", "var/lib/app") for
+	// what a service's namespace mounts there (fhs.go).
+	MountPoints []string `json:"mountPoints"`
 }
 
 // ParseEntries decodes and checks the `entries` variable of a
@@ -152,8 +158,15 @@ func (e *Entry) check() error {
 				return fmt.Errorf("pathsToLink: %q is not absolute", p)
 			}
 		}
+	case "fhs":
+		for _, m := range e.MountPoints {
+			c := path.Clean(m)
+			if m == "" || path.IsAbs(m) || c != m || c == "." || c == ".." || strings.HasPrefix(c, "../") {
+				return fmt.Errorf("mountPoints: %q is not a clean relative path", m)
+			}
+		}
 	default:
-		return fmt.Errorf("unknown type %q (file, directory, symlink, union)", e.Type)
+		return fmt.Errorf("unknown type %q (file, directory, symlink, union, fhs)", e.Type)
 	}
 	return nil
 }
@@ -202,6 +215,8 @@ func (b *filesBuild) make(e Entry) error {
 		return os.Symlink(e.Target, dest)
 	case "union":
 		return b.union(e, dest)
+	case "fhs":
+		return b.fhs(e, dest)
 	}
 	return fmt.Errorf("unknown type %q", e.Type)
 }

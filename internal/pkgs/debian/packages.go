@@ -232,3 +232,13 @@ func (idx *Index) Search(word string) []*Package {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
+
+// Names returns the package names of the index, sorted.
+func (idx *Index) Names() []string {
+	out := make([]string, 0, len(idx.byName))
+	for n := range idx.byName {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -31,12 +31,16 @@ type Config struct {
 	MaxLogSize int64            // default DefaultMaxLogSize
 	Now        func() time.Time // default time.Now
 	Log        io.Writer        // the daemon's own messages; default io.Discard
+	// Confine is the cairn binary that runs `cairn __confine` for units
+	// with RootDirectory=; default the running executable.
+	Confine string
 }
 
 // Daemon is the supervisor: the units of the loaded generation and their
 // processes.
 type Daemon struct {
 	root, storeDir string
+	confine        string
 	paths          Paths
 	now            func() time.Time
 	maxLog         int64
@@ -56,7 +60,7 @@ func New(cfg Config) (*Daemon, error) {
 	if err != nil || cfg.Root == "" {
 		return nil, fmt.Errorf("supervise: bad root %q", cfg.Root)
 	}
-	d := &Daemon{root: root, storeDir: cfg.StoreDir, paths: Paths{root}, now: cfg.Now,
+	d := &Daemon{root: root, storeDir: cfg.StoreDir, confine: cfg.Confine, paths: Paths{root}, now: cfg.Now,
 		maxLog: cfg.MaxLogSize, msgs: cfg.Log, units: map[string]*unitRun{}, quit: make(chan struct{})}
 	if d.storeDir == "" {
 		d.storeDir = "/nix/store"

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"cairn.dev/cairn/internal/service/confine"
 	"cairn.dev/cairn/internal/service/unit"
 )
 
@@ -133,6 +134,9 @@ func (d *Daemon) command(u *unit.File, c unit.Command, env []string, acct *accou
 	}
 	argv := c.Expand(lookup)
 	path := c.Path
+	if u.Service.RootDirectory != "" {
+		return d.confined(u, c, argv, env, acct, out)
+	}
 	if !strings.HasPrefix(path, "/") {
 		found := ""
 		for _, dir := range filepath.SplitList(lookup("PATH")) {
@@ -176,6 +180,88 @@ func (d *Daemon) command(u *unit.File, c unit.Command, env []string, acct *accou
 		cmd.Dir = "/"
 	}
 	return cmd, nil
+}
+
+// rootPath translates any absolute path of a unit to this host: under a
+// root other than "/", the same path below the root.
+func (d *Daemon) rootPath(p string) string {
+	if d.root == "/" {
+		return p
+	}
+	return filepath.Join(d.root, p)
+}
+
+// confined builds the process of an Exec line of a unit with
+// RootDirectory=: cairn itself (`cairn __confine`), which makes the
+// namespace and executes the command in it as the unit's user. Paths of
+// the command are those inside the root, where the store is bound.
+func (d *Daemon) confined(u *unit.File, c unit.Command, argv, env []string, acct *account, out *os.File) (*exec.Cmd, error) {
+	s := u.Service
+	spec := &confine.Spec{Root: d.rootPath(s.RootDirectory), APIVFS: s.MountAPIVFS, PrivateTmp: s.PrivateTmp, UID: -1, GID: -1}
+	if !strings.HasPrefix(c.Path, "/") {
+		return nil, fmt.Errorf("%s: with RootDirectory=, %q must be an absolute path", c.Pos, c.Path)
+	}
+	for _, b := range s.BindPaths {
+		spec.Binds = append(spec.Binds, confine.Bind{Source: d.rootPath(b.Source), Target: b.Target, ReadOnly: b.ReadOnly, Optional: b.Optional})
+	}
+	// The unit's own folders are writable in the root, as systemd makes
+	// them.
+	for _, dir := range s.StateDirectory {
+		spec.Binds = append(spec.Binds, confine.Bind{Source: d.rootPath("/var/lib/" + dir), Target: "/var/lib/" + dir})
+	}
+	for _, dir := range s.LogsDirectory {
+		spec.Binds = append(spec.Binds, confine.Bind{Source: d.rootPath("/var/log/" + dir), Target: "/var/log/" + dir})
+	}
+	for _, dir := range s.RuntimeDirectory {
+		spec.Binds = append(spec.Binds, confine.Bind{Source: d.rootPath("/run/" + dir), Target: "/run/" + dir})
+	}
+	for _, dir := range s.CacheDirectory {
+		spec.Binds = append(spec.Binds, confine.Bind{Source: d.rootPath("/var/cache/" + dir), Target: "/var/cache/" + dir})
+	}
+	if acct != nil && !c.Privileged && acct.UID >= 0 {
+		spec.UID, spec.GID, spec.Groups = acct.UID, acct.GID, acct.Groups
+	}
+	switch wd := s.WorkingDirectory; {
+	case wd == "~" && acct != nil:
+		spec.Dir = acct.Home
+	case wd != "" && wd != "~":
+		spec.Dir = wd
+	}
+	kv, err := spec.Encode()
+	if err != nil {
+		return nil, err
+	}
+	self := d.confine
+	if self == "" {
+		if self, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("finding cairn for RootDirectory=: %w", err)
+		}
+	}
+	cmd := &exec.Cmd{Path: self, Args: append([]string{"cairn", "__confine", c.Path}, argv...), Env: append(env, kv), Stdout: out, Stderr: out, Dir: "/"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd, nil
+}
+
+// makeDirectories makes a unit's StateDirectory=, LogsDirectory=,
+// CacheDirectory= (mode 0755) and RuntimeDirectory= folders and hands
+// them to its user, as systemd does before starting it.
+func (d *Daemon) makeDirectories(u *unit.File, acct *account) error {
+	s := u.Service
+	for base, dirs := range map[string][]string{"/var/lib/": s.StateDirectory, "/var/log/": s.LogsDirectory,
+		"/var/cache/": s.CacheDirectory, "/run/": s.RuntimeDirectory} {
+		for _, dir := range dirs {
+			p := d.rootPath(base + dir)
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				return fmt.Errorf("%s%s: %w", base, dir, err)
+			}
+			if acct != nil && acct.UID >= 0 {
+				if err := os.Chown(p, acct.UID, acct.GID); err != nil {
+					return fmt.Errorf("%s%s: %w", base, dir, err)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // exitResult describes how a process ended, in systemd's words.

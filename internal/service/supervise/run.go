@@ -99,6 +99,9 @@ func (d *Daemon) startLocked(u *unitRun, manual bool, gen int) error {
 	if err != nil {
 		return d.fail(u, "resources", err)
 	}
+	if err := d.makeDirectories(f, acct); err != nil {
+		return d.fail(u, "resources", err)
+	}
 	for _, c := range f.Service.ExecStartPre {
 		if err := d.runSync(u, c, env, acct, 0); err != nil && !c.IgnoreFailure {
 			return d.fail(u, "exit-code", fmt.Errorf("ExecStartPre=%s: %v", c.Path, err))

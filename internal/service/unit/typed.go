@@ -41,6 +41,25 @@ type ServiceSection struct {
 	TimeoutStopSec           time.Duration // default 90s; 0 means infinity
 	KillSignal               string        // default SIGTERM
 	PIDFile                  string
+
+	// Sandboxing, as systemd.exec(5) describes it: the service runs in
+	// its own mount namespace when RootDirectory= is set.
+	RootDirectory    string
+	BindPaths        []BindPath // BindPaths= and BindReadOnlyPaths=, in order
+	MountAPIVFS      bool       // /proc, /sys, /dev and a fresh /run in the root
+	PrivateTmp       bool       // fresh /tmp and /var/tmp
+	StateDirectory   []string   // below /var/lib, made and owned by User=
+	RuntimeDirectory []string   // below /run
+	LogsDirectory    []string   // below /var/log
+	CacheDirectory   []string   // below /var/cache
+}
+
+// BindPath is one entry of BindPaths= (or BindReadOnlyPaths=):
+// "[-]SRC[:DST[:OPTIONS]]".
+type BindPath struct {
+	Source, Target string
+	ReadOnly       bool
+	Optional       bool // "-": a missing source is ignored
 }
 
 // EnvFile is one EnvironmentFile= path; a "-" prefix makes it optional.
@@ -225,6 +244,68 @@ func (p *parser) entry(section string, e Entry) {
 		s.KillSignal = "SIG" + strings.TrimPrefix(e.Value, "SIG")
 	case "Service.PIDFile":
 		s.PIDFile = p.spec(e)
+	case "Service.RootDirectory":
+		v := p.spec(e)
+		if v != "" && !strings.HasPrefix(v, "/") {
+			p.errorf(e.ValuePos, "RootDirectory=%s is not an absolute path", v)
+			return
+		}
+		s.RootDirectory = v
+	case "Service.BindPaths", "Service.BindReadOnlyPaths":
+		if e.Value == "" {
+			s.BindPaths = nil
+			return
+		}
+		words, err := SplitWords(p.spec(e), false)
+		if err != nil {
+			p.errorf(e.ValuePos, "%s=: %v", e.Key, err)
+			return
+		}
+		for _, w := range words {
+			b := BindPath{ReadOnly: e.Key == "BindReadOnlyPaths"}
+			if strings.HasPrefix(w, "-") {
+				b.Optional, w = true, w[1:]
+			}
+			parts := strings.SplitN(w, ":", 3)
+			b.Source, b.Target = parts[0], parts[0]
+			if len(parts) > 1 && parts[1] != "" {
+				b.Target = parts[1]
+			}
+			if len(parts) > 2 {
+				switch parts[2] {
+				case "rbind", "norbind", "":
+				case "ro":
+					b.ReadOnly = true
+				default:
+					p.errorf(e.ValuePos, "%s=: unknown option %q", e.Key, parts[2])
+					return
+				}
+			}
+			if !strings.HasPrefix(b.Source, "/") || !strings.HasPrefix(b.Target, "/") {
+				p.errorf(e.ValuePos, "%s=%s: paths must be absolute", e.Key, w)
+				return
+			}
+			s.BindPaths = append(s.BindPaths, b)
+		}
+	case "Service.MountAPIVFS":
+		s.MountAPIVFS = p.boolean(e)
+	case "Service.PrivateTmp":
+		s.PrivateTmp = p.boolean(e)
+	case "Service.StateDirectory", "Service.RuntimeDirectory", "Service.LogsDirectory", "Service.CacheDirectory":
+		dst := map[string]*[]string{"StateDirectory": &s.StateDirectory, "RuntimeDirectory": &s.RuntimeDirectory,
+			"LogsDirectory": &s.LogsDirectory, "CacheDirectory": &s.CacheDirectory}[e.Key]
+		if e.Value == "" {
+			*dst = nil
+			return
+		}
+		for _, w := range strings.Fields(p.spec(e)) {
+			w, _, _ = strings.Cut(w, ":") // the symlink form is not supported
+			if strings.HasPrefix(w, "/") || strings.Contains("/"+w+"/", "/../") {
+				p.errorf(e.ValuePos, "%s=%s must be a relative path without ..", e.Key, w)
+				return
+			}
+			*dst = append(*dst, w)
+		}
 	case "Timer.OnCalendar":
 		if e.Value == "" {
 			t.OnCalendar = nil

@@ -2,6 +2,7 @@ package unit
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -176,4 +177,39 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSandboxKeys parses the keys a confined service's unit uses.
+func TestSandboxKeys(t *testing.T) {
+	f, err := Parse("app.service", []byte(`[Service]
+ExecStart=/usr/sbin/app
+RootDirectory=/nix/store/abc-root
+BindReadOnlyPaths=/nix/store /etc
+BindPaths=-/srv/data:/data /var/x:/y:ro
+MountAPIVFS=yes
+PrivateTmp=true
+StateDirectory=app app/sub
+RuntimeDirectory=app
+LogsDirectory=app
+CacheDirectory=app
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := f.Service
+	want := []BindPath{
+		{Source: "/nix/store", Target: "/nix/store", ReadOnly: true},
+		{Source: "/etc", Target: "/etc", ReadOnly: true},
+		{Source: "/srv/data", Target: "/data", Optional: true},
+		{Source: "/var/x", Target: "/y", ReadOnly: true},
+	}
+	if s.RootDirectory != "/nix/store/abc-root" || !s.MountAPIVFS || !s.PrivateTmp || fmt.Sprint(s.BindPaths) != fmt.Sprint(want) ||
+		fmt.Sprint(s.StateDirectory, s.RuntimeDirectory, s.LogsDirectory, s.CacheDirectory) != "[app app/sub] [app] [app] [app]" || len(f.Ignored) != 0 {
+		t.Errorf("parsed %+v (ignored %v)", s, f.Ignored)
+	}
+	for _, bad := range []string{"RootDirectory=relative", "BindPaths=rel", "BindPaths=/a:/b:bogus", "StateDirectory=/abs", "StateDirectory=a/../b"} {
+		if _, err := Parse("bad.service", []byte("[Service]\n"+bad+"\n")); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
 }

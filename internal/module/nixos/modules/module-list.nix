@@ -10,6 +10,7 @@
     ./system/activation/activation-script.nix
     ./system/activation/top-level.nix
     ./system/boot/systemd.nix
+    ./system/boot/systemd/confinement.nix
     ./system/boot/systemd/tmpfiles.nix
     ./system/etc/etc.nix
     ./tasks/network-interfaces.nix
