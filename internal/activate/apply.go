@@ -56,33 +56,27 @@ func (a *Activator) steps(p *Plan, soft *[]error) []step {
 	root := a.Root
 	var s []step
 	add := func(name string, f func(ctx context.Context) error) { s = append(s, step{name, f}) }
+	j := &Journal{Action: p.Action, To: p.New.Path, FromGeneration: p.FromGeneration, ToGeneration: p.ToGeneration,
+		NewGeneration: p.NewGeneration, DropGeneration: p.DropGeneration, PID: os.Getpid(), Started: time.Now().UTC(), Phase: PhasePrepare}
+	if p.Old != nil {
+		j.From = p.Old.Path
+	}
+	var ops []CommitOp
 	add("journal", func(ctx context.Context) error {
 		if prev, _ := ReadJournal(root); prev != nil {
-			cleanTemps(root)
+			if _, err := a.Settle(prev); err != nil {
+				return fmt.Errorf("the interrupted %s to %s: %w", prev.Action, prev.To, err)
+			}
 		}
-		j := &Journal{Action: p.Action, To: p.New.Path, FromGeneration: p.FromGeneration, ToGeneration: p.ToGeneration,
-			NewGeneration: p.NewGeneration, DropGeneration: p.DropGeneration, PID: os.Getpid(), Started: time.Now().UTC()}
-		if p.Old != nil {
-			j.From = p.Old.Path
+		if err := removeStaging(root); err != nil {
+			return err
 		}
 		return writeJournal(root, j)
 	})
-	if p.ToGeneration > 0 {
-		add("generation link", func(ctx context.Context) error {
-			if _, err := os.Lstat(a.Profiles.LinkPath(p.ToGeneration)); err == nil {
-				return nil
-			}
-			n, err := a.Profiles.Add(ctx, p.New.Path)
-			if err == nil && n != p.ToGeneration {
-				err = fmt.Errorf("made generation %d, expected %d", n, p.ToGeneration)
-			}
-			return err
-		})
-		add("profile", func(ctx context.Context) error {
-			_, err := a.Profiles.SetCurrent(p.ToGeneration)
-			return err
-		})
-	}
+	add("stage", func(ctx context.Context) (err error) {
+		ops, err = a.stage(p)
+		return err
+	})
 	if p.Activates() {
 		add("stop units", func(ctx context.Context) error {
 			if a.Manager == nil || len(p.Services.Stop) == 0 {
@@ -95,9 +89,10 @@ func (a *Activator) steps(p *Plan, soft *[]error) []step {
 			}
 			return nil
 		})
-		add("users and groups", func(ctx context.Context) error { return applyUsers(root, p.Users) })
-		add("etc static", func(ctx context.Context) error { return applyEtcStatic(root, p.Etc) })
-		add("etc files", func(ctx context.Context) error { return applyEtcFiles(root, p.Etc) })
+	}
+	add("commit", func(ctx context.Context) error { return a.commit(j, ops) })
+	if p.Activates() {
+		add("homes", func(ctx context.Context) error { return applyHomes(root, p.Users) })
 		add("tmpfiles", func(ctx context.Context) error {
 			for _, t := range p.Tmpfiles {
 				if err := t.apply(root, p.ids); err != nil {
@@ -114,10 +109,6 @@ func (a *Activator) steps(p *Plan, soft *[]error) []step {
 				}
 			}
 			return nil
-		})
-		add("current system", func(ctx context.Context) error {
-			_, err := a.Profiles.SetCurrentSystem(p.New.Path)
-			return err
 		})
 		add("start units", func(ctx context.Context) error {
 			if a.Manager == nil {
@@ -139,16 +130,6 @@ func (a *Activator) steps(p *Plan, soft *[]error) []step {
 			return nil
 		})
 	}
-	if p.ToGeneration > 0 || p.DropGeneration > 0 {
-		add("boot entries", func(ctx context.Context) error {
-			if p.DropGeneration > 0 && p.DropGeneration != p.ToGeneration {
-				if err := a.Profiles.Delete(p.DropGeneration); err != nil {
-					return err
-				}
-			}
-			return a.Profiles.WriteBootEntries()
-		})
-	}
 	add("done", func(ctx context.Context) error { return removeJournal(root) })
 	return s
 }
@@ -167,7 +148,7 @@ func (a *Activator) Apply(ctx context.Context, p *Plan) error {
 			a.BeforeStep(i+1, s.name)
 		}
 		if err := ctx.Err(); err != nil && s.name != "done" {
-			return fmt.Errorf("interrupted before step %d (%s); the next switch completes it, rollback undoes it: %w", i+1, s.name, err)
+			return fmt.Errorf("interrupted before step %d (%s); the next switch completes the switch, rollback undoes it: %w", i+1, s.name, err)
 		}
 		if err := s.run(ctx); err != nil {
 			return fmt.Errorf("step %d (%s): %w", i+1, s.name, err)

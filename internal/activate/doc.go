@@ -8,12 +8,15 @@
 //
 // Apply runs the plan as numbered steps behind a journal
 // (ROOT/var/lib/cairn/switch-journal) that names the generation it came
-// from and the one it goes to. Every step is idempotent and derived from
-// the actual state of the root, so an interrupted switch (a crash, a
-// SIGKILL at any step) is completed by the next switch (Recover with
-// forward) or undone by the next rollback (Recover backward): afterwards
-// the root's links, /etc and user database are exactly those of one of the
-// two generations.
+// from and the one it goes to. The root's links, /etc, user database and
+// boot loader files change in one step, the commit: earlier steps write
+// the new entries into staging folders (one per area, on the same file
+// system as its targets), and the commit point is the rename of the
+// journal that lists the renames putting them in place. A switch killed
+// before it leaves the old generation exactly; one killed after it is
+// rolled forward by Settle, which runs the listed renames again. The next
+// switch then completes the switch and the next rollback undoes it: the
+// root's state is exactly that of one of the two generations.
 //
 // /etc: ROOT/etc/static is a link to the generation's etc folder, swapped
 // with one rename; each managed file ROOT/etc/T is a link to /etc/static/T

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"cairn.dev/cairn/internal/atomicfile"
 	"cairn.dev/cairn/internal/system"
@@ -207,76 +208,46 @@ func parentConflict(root system.Root, target string) string {
 	return ""
 }
 
-// applyEtcStatic swaps ROOT/etc/static with one rename.
-func applyEtcStatic(root system.Root, p EtcPlan) error {
-	if err := os.MkdirAll(root.Host("/etc"), 0o755); err != nil {
-		return err
-	}
-	_, err := atomicfile.Symlink(p.StaticTo, root.Host("/etc/static"))
-	return err
-}
-
-// applyEtcFiles makes the changes and writes the manifest. The manifest
-// first lists the union of old and new files, so that a crash in between
-// leaves every file cairn made listed.
-func applyEtcFiles(root system.Root, p EtcPlan) error {
-	old, err := readManifest(root)
-	if err != nil {
-		return err
-	}
-	union := Manifest{Version: 1, Files: append([]ManagedFile(nil), p.Manifest.Files...)}
-	seen := map[string]bool{}
-	for _, f := range union.Files {
-		seen[f.Target] = true
-	}
-	for _, f := range old.Files {
-		if !seen[f.Target] {
-			union.Files = append(union.Files, f)
-		}
-	}
-	if err := writeManifest(root, union); err != nil {
+// stageEtc stages /etc/static, the added and replaced files, the
+// removals (folders left empty go too; rmdir fails on any other) and the
+// manifest, in that order.
+func stageEtc(s *stager, p EtcPlan) error {
+	if err := s.entry(system.Entry{Path: "/etc/static", Link: p.StaticTo}); err != nil {
 		return err
 	}
 	for _, c := range p.Changes {
-		host := root.Host(filepath.Join("/etc", c.Target))
+		path := filepath.Join("/etc", c.Target)
+		var err error
 		switch {
 		case c.Op == "remove":
-			if err := os.Remove(host); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("removing /etc/%s: %w", c.Target, err)
-			}
-			// Folders left empty go too (rmdir fails on any other).
-			for dir := filepath.Dir(c.Target); dir != "."; dir = filepath.Dir(dir) {
-				if os.Remove(root.Host(filepath.Join("/etc", dir))) != nil {
-					break
-				}
-			}
+			continue
 		case c.Kind == "link":
-			if _, err := atomicfile.Symlink(c.Link, host); err != nil {
-				return fmt.Errorf("/etc/%s: %w", c.Target, err)
-			}
+			err = s.link(path, c.Link, time.Time{})
 		default:
-			if err := writeOwned(host, c.Content, c.Mode, c.UID, c.GID); err != nil {
-				return fmt.Errorf("/etc/%s: %w", c.Target, err)
-			}
+			err = s.file(path, c.Content, c.Mode, c.UID, c.GID)
+		}
+		if err != nil {
+			return err
 		}
 	}
-	return writeManifest(root, p.Manifest)
+	for _, c := range p.Changes {
+		if c.Op == "remove" {
+			s.remove(filepath.Join("/etc", c.Target), "/etc")
+		}
+	}
+	return s.entry(system.Entry{Path: ManifestFile, Data: manifestData(p.Manifest), Mode: 0o644})
 }
 
-func writeManifest(root system.Root, m Manifest) error {
+func manifestData(m Manifest) []byte {
+	m.Files = append([]ManagedFile{}, m.Files...)
 	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Target < m.Files[j].Target })
-	if m.Files == nil {
-		m.Files = []ManagedFile{}
-	}
-	data, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = atomicfile.WriteFile(root.Host(ManifestFile), append(data, '\n'), 0o644)
-	return err
+	m.Version = 1
+	data, _ := json.MarshalIndent(m, "", "  ")
+	return append(data, '\n')
 }
 
-// writeOwned writes a file atomically with a mode and an owner.
+// writeOwned writes a file atomically with a mode and an owner (-1: the
+// writer's).
 func writeOwned(path string, data []byte, mode os.FileMode, uid, gid int) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -289,7 +260,7 @@ func writeOwned(path string, data []byte, mode os.FileMode, uid, gid int) error 
 	tmp := f.Name()
 	defer os.Remove(tmp)
 	_, err = f.Write(data)
-	if err == nil {
+	if err == nil && (uid >= 0 || gid >= 0) {
 		err = f.Chown(uid, gid)
 	}
 	if err == nil {

@@ -33,6 +33,9 @@ type Activator struct {
 	// BeforeStep, if not nil, is called before each step of Apply (tests
 	// use it to interrupt a switch at every step in turn).
 	BeforeStep func(n int, name string)
+	// BeforeCommitOp, if not nil, is called before each operation of the
+	// commit step (tests use it to interrupt a commit half-way).
+	BeforeCommitOp func(n int, op CommitOp)
 }
 
 // Request says what to plan.

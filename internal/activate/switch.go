@@ -3,6 +3,7 @@ package activate
 import (
 	"context"
 	"fmt"
+	"os"
 )
 
 // RequestFor builds the request of switch, boot or test to the toplevel
@@ -79,7 +80,9 @@ func (a *Activator) RollbackRequest(ctx context.Context, to int) (Request, error
 // RecoverRequest builds the request that finishes an interrupted switch
 // recorded in j (forward) or undoes it (backward): afterwards the root is
 // in j's new generation, or in the one it came from, with the generation
-// link the interrupted switch made deleted.
+// link the interrupted switch made deleted. Settle the journal first: the
+// plan is computed against the root as it is (and a switch killed before
+// its commit point has changed nothing there to undo).
 func (a *Activator) RecoverRequest(ctx context.Context, j *Journal, forward bool) (Request, error) {
 	if forward {
 		nw, err := a.Root.ReadToplevel(j.To)
@@ -110,12 +113,19 @@ func (a *Activator) RecoverRequest(ctx context.Context, j *Journal, forward bool
 	if j.ToGeneration > 0 {
 		r.ToGeneration = j.FromGeneration
 	}
-	if j.NewGeneration {
+	if _, err := os.Lstat(a.Profiles.LinkPath(j.ToGeneration)); j.NewGeneration && err == nil {
+		// made by the interrupted switch (not when it was killed before
+		// its commit).
 		r.DropGeneration = j.ToGeneration
 	}
-	if j.Action == Boot {
-		// boot did not activate: undoing it only moves the profile back.
+	if j.Action == Boot || j.Phase == PhasePrepare {
+		// boot did not activate, nor did a switch killed before its
+		// commit: undoing it moves nothing back but the units it stopped
+		// (started again as the old generation wants them).
 		r.Old = nw
+	}
+	if j.Phase == PhasePrepare && j.ToGeneration > 0 {
+		r.FromGeneration = j.FromGeneration
 	}
 	return r, nil
 }

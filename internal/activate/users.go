@@ -441,19 +441,24 @@ func diffDB(ou, nu map[string]account, og, ng map[string]group) []string {
 	return ch
 }
 
-// applyUsers writes the maps first (so an id handed out is never handed
-// out again), then group, passwd and shadow, each atomically, then the
-// lists of declared names, then the homes.
-func applyUsers(root system.Root, p UsersPlan) error {
+// stageUsers writes the id maps in place first (an id handed out is never
+// handed out again, even by a switch that does not complete), then stages
+// group, passwd and shadow (an existing file keeps its mode and owner:
+// shadow is often root:shadow 0640) and the lists of declared names,
+// each only when it changes.
+func stageUsers(s *stager, p UsersPlan) error {
 	if !p.Managed {
 		return nil
 	}
-	for file, m := range map[string]map[string]int{uidMapFile: p.UIDMap, gidMapFile: p.GIDMap} {
-		data, err := json.MarshalIndent(m, "", "  ")
+	for _, f := range []struct {
+		file string
+		m    map[string]int
+	}{{uidMapFile, p.UIDMap}, {gidMapFile, p.GIDMap}} {
+		data, err := json.MarshalIndent(f.m, "", "  ")
 		if err != nil {
 			return err
 		}
-		if _, err := atomicfile.WriteFile(root.Host(file), append(data, '\n'), 0o644); err != nil {
+		if _, err := atomicfile.WriteFile(s.root.Host(f.file), append(data, '\n'), 0o644); err != nil {
 			return err
 		}
 	}
@@ -462,30 +467,33 @@ func applyUsers(root system.Root, p UsersPlan) error {
 		data []byte
 		mode os.FileMode
 	}{{"/etc/group", p.Group, 0o644}, {"/etc/passwd", p.Passwd, 0o644}, {"/etc/shadow", p.Shadow, 0o640}} {
-		// An existing file keeps its mode and owner (shadow is often
-		// root:shadow 0640).
-		host := root.Host(f.path)
-		fi, err := os.Stat(host)
-		if err != nil {
-			if _, err := atomicfile.WriteFile(host, f.data, f.mode); err != nil {
-				return fmt.Errorf("writing %s: %w", f.path, err)
+		host := s.root.Host(f.path)
+		mode, uid, gid := f.mode, -1, -1
+		if fi, err := os.Stat(host); err == nil {
+			if cur, err := os.ReadFile(host); err == nil && string(cur) == string(f.data) {
+				continue
 			}
-			continue
+			st := fi.Sys().(*syscall.Stat_t)
+			mode, uid, gid = fi.Mode().Perm(), int(st.Uid), int(st.Gid)
 		}
-		if cur, err := os.ReadFile(host); err == nil && string(cur) == string(f.data) {
-			continue
-		}
-		st := fi.Sys().(*syscall.Stat_t)
-		if err := writeOwned(host, f.data, fi.Mode().Perm(), int(st.Uid), int(st.Gid)); err != nil {
-			return fmt.Errorf("writing %s: %w", f.path, err)
+		if err := s.file(f.path, f.data, mode, uid, gid); err != nil {
+			return err
 		}
 	}
-	if _, err := atomicfile.WriteFile(root.Host(declaredUsersFile), []byte(strings.Join(p.DeclaredUsers, "\n")+"\n"), 0o644); err != nil {
-		return err
+	for _, f := range []struct {
+		path  string
+		names []string
+	}{{declaredUsersFile, p.DeclaredUsers}, {declaredGroupFile, p.DeclaredGrps}} {
+		if err := s.entry(system.Entry{Path: f.path, Data: []byte(strings.Join(f.names, "\n") + "\n"), Mode: 0o644}); err != nil {
+			return err
+		}
 	}
-	if _, err := atomicfile.WriteFile(root.Host(declaredGroupFile), []byte(strings.Join(p.DeclaredGrps, "\n")+"\n"), 0o644); err != nil {
-		return err
-	}
+	return nil
+}
+
+// applyHomes makes the missing home folders of users with createHome
+// (after the commit; a home is never removed, as on NixOS).
+func applyHomes(root system.Root, p UsersPlan) error {
 	for _, h := range p.Homes {
 		host := root.Host(h.path)
 		if _, err := os.Lstat(host); err == nil {

@@ -51,15 +51,33 @@ func (f *systemFlags) activator(ctx context.Context, env *Env) (*activate.Activa
 	if a.Manager, err = f.serviceManager(ctx, root); err != nil {
 		return nil, err
 	}
-	if s := env.Getenv("CAIRN_TEST_KILL_AT_STEP"); s != "" {
+	// Fault injection for the crash tests: SIGKILL before step N of the
+	// switch, or before operation N of its commit.
+	for _, v := range []string{"CAIRN_TEST_KILL_AT_STEP", "CAIRN_TEST_KILL_AT_COMMIT_OP"} {
+		s := env.Getenv(v)
+		if s == "" {
+			continue
+		}
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			return nil, fmt.Errorf("CAIRN_TEST_KILL_AT_STEP=%q: not a number", s)
+			return nil, fmt.Errorf("%s=%q: not a number", v, s)
 		}
-		a.BeforeStep = func(i int, name string) {
-			if i == n {
-				syscall.Kill(os.Getpid(), syscall.SIGKILL)
-				select {}
+		kill := func(what string) {
+			fmt.Fprintf(env.Stderr, "test: killed before %s\n", what)
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {}
+		}
+		if v == "CAIRN_TEST_KILL_AT_STEP" {
+			a.BeforeStep = func(i int, name string) {
+				if i == n {
+					kill(fmt.Sprintf("step %d (%s)", i, name))
+				}
+			}
+		} else {
+			a.BeforeCommitOp = func(i int, op activate.CommitOp) {
+				if i == n {
+					kill(fmt.Sprintf("commit operation %d (%s)", i, op))
+				}
 			}
 		}
 	}
@@ -215,8 +233,18 @@ func applyPlan(ctx context.Context, env *Env, a *activate.Activator, p *activate
 	return exitOK
 }
 
-// recoverSwitch completes (forward) or undoes an interrupted switch.
+// recoverSwitch completes (forward) or undoes an interrupted switch:
+// first it settles the journal (a commit under way is finished, staging
+// is discarded), then it plans and applies the rest against the root.
 func recoverSwitch(ctx context.Context, env *Env, a *activate.Activator, j *activate.Journal, forward bool) int {
+	committed, err := a.Settle(j)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "error: finishing the commit of the interrupted %s: %v\n", j.Action, err)
+		return exitFailure
+	}
+	if !committed {
+		fmt.Fprintf(env.Stderr, "it was interrupted before its commit: the root is still in the generation it came from\n")
+	}
 	r, err := a.RecoverRequest(ctx, j, forward)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "error: %v\n", err)

@@ -160,7 +160,7 @@ func (p *Profiles) Add(ctx context.Context, toplevel string) (int, error) {
 	}
 	if p.Now != nil {
 		t := p.Now()
-		lutimes(p.LinkPath(n), t)
+		Lutimes(p.LinkPath(n), t)
 	}
 	return n, nil
 }

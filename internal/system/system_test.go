@@ -210,3 +210,62 @@ func TestParseAge(t *testing.T) {
 		}
 	}
 }
+
+// TestEntries: a change that makes a generation lists, in order, its
+// link (dated), its boot entry, the profile and loader.conf, and nothing
+// the root already holds; dropping a generation removes its link and
+// boot entry. Put applies them.
+func TestEntries(t *testing.T) {
+	ctx := context.Background()
+	r, p := newRoot(t, 3)
+	for i := 1; i <= 2; i++ {
+		n, _ := p.Add(ctx, fmt.Sprintf("/nix/store/t%d", i))
+		p.SetCurrent(n)
+	}
+	if err := p.WriteBootEntries(); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
+	put, remove, err := p.Entries(ProfileChange{To: 3, Toplevel: "/nix/store/t3", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range put {
+		got = append(got, e.Path+" -> "+e.Link)
+	}
+	want := []string{
+		ProfilesDir + "/system-3-link -> /nix/store/t3",
+		EntriesDir + "/cairn-generation-3.conf -> ",
+		ProfilesDir + "/system -> system-3-link",
+		LoaderConf + " -> ",
+	}
+	if !reflect.DeepEqual(got, want) || len(remove) != 0 {
+		t.Fatalf("put %q, remove %q; want put %q", got, remove, want)
+	}
+	if !strings.HasPrefix(string(put[1].Data), "title cairn (Generation 3, 2026-05-06, 000000000000)\n") || string(put[3].Data) != "default cairn-generation-3.conf\n" {
+		t.Errorf("entry %q, loader.conf %q", put[1].Data, put[3].Data)
+	}
+	if err := p.Put(put, remove); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(p.LinkPath(3)); err != nil || !fi.ModTime().Equal(now) {
+		t.Errorf("generation 3's link: %v, %v; want dated %v", fi, err, now)
+	}
+	if put, remove, _ := p.Entries(ProfileChange{To: 3, Toplevel: "/nix/store/t3", Now: now}); len(put) != 0 || len(remove) != 0 {
+		t.Errorf("the same change again: put %v, remove %q", put, remove)
+	}
+	put, remove, err = p.Entries(ProfileChange{To: 2, Drop: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Put(put, remove); err != nil {
+		t.Fatal(err)
+	}
+	ns, _ := p.Numbers()
+	ents, _ := os.ReadDir(r.Host(EntriesDir))
+	conf, _ := os.ReadFile(r.Host(LoaderConf))
+	if !reflect.DeepEqual(ns, []int{1, 2}) || len(ents) != 2 || string(conf) != "default cairn-generation-2.conf\n" {
+		t.Errorf("after dropping 3: generations %v, %d boot entries, loader.conf %q", ns, len(ents), conf)
+	}
+}
