@@ -2,6 +2,7 @@ package systemd
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"cairn.dev/cairn/internal/build/builtin"
+	"cairn.dev/cairn/internal/pkgs/deb"
+	"cairn.dev/cairn/internal/pkgs/deb/debtest"
 	"cairn.dev/cairn/internal/service"
 	"cairn.dev/cairn/internal/service/servicetest"
 )
@@ -278,6 +282,8 @@ WantedBy=multi-user.target
 	})
 	m.Stop(ctx, "web.service")
 
+	t.Run("confined", func(t *testing.T) { confined(t, m, inside) })
+
 	t.Run("conformance", func(t *testing.T) {
 		servicetest.Run(t, servicetest.Harness{
 			Manager: m,
@@ -313,5 +319,64 @@ func TestParseTimestamp(t *testing.T) {
 	}
 	if !parseTimestamp("").IsZero() {
 		t.Error("empty is not zero")
+	}
+}
+
+// confined runs a unit the way <cairn/nixos>'s confinement options write
+// it (RootDirectory= a builtin:cairn-files "fhs" root of Debian's dash and
+// its closure, the store and /etc bound read-only, API file systems, a
+// private /tmp, ProtectSystem=strict, a StateDirectory=) under the container's systemd: the
+// command sees only its packages, /usr is read-only, its state folder is
+// writable and is the host's /var/lib/NAME.
+func confined(t *testing.T, m *Manager, inside func(string) string) {
+	ctx := context.Background()
+	names, err := debtest.Closure("dash")
+	if err != nil {
+		t.Skip(err)
+	}
+	debs, err := debtest.Download(names...)
+	if err != nil {
+		t.Skip(err)
+	}
+	var sources []string
+	os.MkdirAll(inside("/nix/store"), 0o755)
+	for i, f := range debs {
+		p := "/nix/store/" + strings.Repeat(strconv.Itoa(i%10), 32) + "-" + names[i]
+		if err := deb.Unpack(ctx, f, inside(p)); err != nil {
+			t.Fatal(err)
+		}
+		sources = append(sources, p)
+	}
+	entries, _ := json.Marshal([]builtin.Entry{{Type: "fhs", Sources: sources, Collisions: "first",
+		MountPoints: []string{"nix/store", "etc", "proc", "sys", "dev", "run", "tmp", "var/tmp", "var/lib/probe"}}})
+	root := "/nix/store/" + strings.Repeat("r", 32) + "-unit-probe-root"
+	if err := builtin.Run(ctx, &builtin.Request{Builder: builtin.Files, Env: map[string]string{"entries": string(entries)},
+		Outputs: map[string]string{"out": root}, StoreDir: "/nix/store", RealStoreDir: inside("/nix/store"), OutDir: inside("/nix/store")}); err != nil {
+		t.Fatal(err)
+	}
+	unit := `[Service]
+Type=oneshot
+RemainAfterExit=yes
+RootDirectory=` + root + `
+BindReadOnlyPaths=/nix/store
+BindReadOnlyPaths=/etc
+MountAPIVFS=true
+PrivateTmp=true
+ProtectSystem=strict
+StateDirectory=probe
+ExecStart=/bin/sh -c 'test ! -e /usr/bin/systemctl && test ! -e /usr/bin/apt-get && test -e /proc/self && : > /tmp/t && ! (: > /usr/x) 2>/dev/null && echo confined > /var/lib/probe/out'
+`
+	os.MkdirAll(inside("/confined"), 0o755)
+	if err := os.WriteFile(inside("/confined/probe.service"), []byte(unit), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Load(ctx, []service.Unit{{Name: "probe.service", Path: "/confined/probe.service"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Start(ctx, "probe.service"); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(inside("/var/lib/probe/out")); err != nil || string(data) != "confined\n" {
+		t.Errorf("the confined command wrote %q %v to its state folder", data, err)
 	}
 }

@@ -117,6 +117,9 @@ let
           BindReadOnlyPaths = [ builtins.storeDir ] ++ lib.lists.optional c.etc "/etc";
           MountAPIVFS = c.mode == "full-apivfs";
           PrivateTmp = true;
+          # Everything read-only but the unit's own folders: a service
+          # running as root must not write into its root's store path.
+          ProtectSystem = "strict";
         };
       };
     };
