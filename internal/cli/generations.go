@@ -123,6 +123,15 @@ func runGC(ctx context.Context, env *Env, args []string) int {
 		return exitFailure
 	}
 	defer unlock()
+	// An interrupted switch is finished or undone first: collecting while
+	// its journal names generations could delete what it needs.
+	if j, err := activate.ReadJournal(r); err != nil || j != nil {
+		if err == nil {
+			err = fmt.Errorf("a %s to %s was interrupted (journal phase %q): run 'cairn switch' to complete it or 'cairn rollback' to undo it, then gc", j.Action, j.To, j.Phase)
+		}
+		fmt.Fprintf(env.Stderr, "error: %v\n", err)
+		return exitFailure
+	}
 	deleted, err := (&system.Profiles{Root: r}).GC(ctx, o)
 	for _, n := range deleted {
 		fmt.Fprintf(env.Stdout, "deleted generation %d\n", n)

@@ -369,6 +369,12 @@ func TestSwitchKilledInsideCommit(t *testing.T) {
 					}
 				}
 				snap := r.snapshot(false)
+				if out, err := r.cairn(nil, "gc", "--keep", "1", "--no-store"); err == nil || !strings.Contains(out, "was interrupted") {
+					t.Fatalf("gc with an interrupted switch pending: %v\n%s", err, out)
+				}
+				if after := r.snapshot(false); after != snap {
+					t.Fatalf("a refused gc changed the root:\n%s", diffLines(after, snap))
+				}
 				switch {
 				case i == 1 && snap != refOld:
 					t.Fatalf("killed before the first rename, the root is not exactly the old generation:\n%s", diffLines(snap, refOld))
