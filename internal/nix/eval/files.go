@@ -80,28 +80,43 @@ func modeType(m fs.FileMode) string {
 	return "unknown"
 }
 
-func (ev *Evaluator) readDirEntries(p string) (map[string]string, error) {
-	out := map[string]string{}
-	if fsys, rel, ok := ev.mount(p); ok {
-		ents, err := fs.ReadDir(fsys, rel)
-		if err != nil {
-			return nil, err
+// readDirEntries returns the entries of folder p as attributes (name ->
+// "regular", "directory", "symlink" or "unknown"), sorted by name as
+// fs.ReadDir and os.ReadDir give them.
+func (ev *Evaluator) readDirEntries(p string) ([]Attr, error) {
+	types := map[string]Value{}
+	typ := func(t string) Value {
+		v, ok := types[t]
+		if !ok {
+			v = mkString(t)
+			types[t] = v
 		}
-		for _, e := range ents {
-			if e.IsDir() {
-				out[e.Name()] = "directory"
-			} else {
-				out[e.Name()] = "regular"
-			}
-		}
-		return out, nil
+		return v
 	}
-	ents, err := os.ReadDir(p)
+	var ents []fs.DirEntry
+	var err error
+	fsys, rel, mounted := ev.mount(p)
+	if mounted {
+		ents, err = fs.ReadDir(fsys, rel)
+	} else {
+		ents, err = os.ReadDir(p)
+	}
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range ents {
-		out[e.Name()] = modeType(e.Type())
+	out := make([]Attr, len(ents))
+	for i, e := range ents {
+		t := modeType(e.Type())
+		if mounted {
+			t = "regular"
+			if e.IsDir() {
+				t = "directory"
+			}
+		}
+		out[i] = Attr{Name: e.Name(), Value: typ(t)}
+	}
+	if !sort.SliceIsSorted(out, func(i, j int) bool { return out[i].Name < out[j].Name }) {
+		sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	}
 	return out, nil
 }
@@ -325,12 +340,7 @@ func fileBuiltins() []*Primop {
 			if err != nil {
 				throwf(pos, "reading directory '%s': %s", p, errText(err))
 			}
-			names := sortedKeys(ents)
-			out := make([]Attr, len(names))
-			for i, n := range names {
-				out[i] = Attr{Name: n, Value: mkString(ents[n])}
-			}
-			return &Attrs{List: out}
+			return &Attrs{List: ents}
 		}),
 		prim("readFileType", 1, func(ev *Evaluator, pos token.Pos, a []Value) Value {
 			p := ev.realisePath(a[0], pos)

@@ -123,11 +123,7 @@ func (c *Channel) Index(ctx context.Context, cl *debian.Client) (*debian.Index, 
 	}
 	var idxs []*debian.Index
 	for _, pin := range c.Indexes {
-		f, err := cl.PinnedPackages(ctx, c.Suite, c.ByHash, pin)
-		if err != nil {
-			return nil, fmt.Errorf("channel %s: %w", c.Name, err)
-		}
-		idx, err := debian.ParsePackages(pin.Path, f.Text)
+		idx, err := cl.PinnedIndex(ctx, c.Suite, c.ByHash, pin)
 		if err != nil {
 			return nil, fmt.Errorf("channel %s: %w", c.Name, err)
 		}

@@ -120,12 +120,23 @@ func (f *FS) channel(name string) (*chanState, error) {
 		for a := range ambiguous {
 			delete(cs.aliases, a) // foo-bar and foo.bar: neither wins
 		}
-		all := make([]string, 0, len(names)+len(cs.aliases))
-		all = append(all, names...)
+		aliases := make([]string, 0, len(cs.aliases))
 		for a := range cs.aliases {
-			all = append(all, a)
+			aliases = append(aliases, a)
 		}
-		sort.Strings(all)
+		sort.Strings(aliases)
+		// Both sorted, disjoint: merge.
+		all := make([]string, 0, len(names)+len(aliases))
+		i, j := 0, 0
+		for i < len(names) || j < len(aliases) {
+			if j == len(aliases) || i < len(names) && names[i] < aliases[j] {
+				all = append(all, names[i])
+				i++
+			} else {
+				all = append(all, aliases[j])
+				j++
+			}
+		}
 		cs.names = all
 	})
 	return cs, cs.err

@@ -2,9 +2,11 @@ package debian
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Package is one stanza of a Packages index. Relation fields are kept as
@@ -47,7 +49,10 @@ func (p *Package) Relations() ([]Alternatives, error) {
 type Index struct {
 	Packages []*Package
 	byName   map[string][]*Package // highest version first
-	provides map[string][]provider // sorted by provider name
+	// provides is built on first use (most evaluations resolve a few
+	// names, and parsing every Provides field costs more than that).
+	providesOnce sync.Once
+	provides     map[string][]provider // sorted by provider name
 }
 
 type provider struct {
@@ -171,9 +176,25 @@ func ParsePackages(file, text string) (*Index, error) {
 
 func (idx *Index) build() {
 	idx.byName = make(map[string][]*Package, len(idx.Packages))
-	idx.provides = map[string][]provider{}
 	for _, p := range idx.Packages {
 		idx.byName[p.Name] = append(idx.byName[p.Name], p)
+	}
+	for _, ps := range idx.byName {
+		if len(ps) > 1 {
+			sort.SliceStable(ps, func(i, j int) bool { return CompareVersions(ps[i].Version, ps[j].Version) > 0 })
+		}
+	}
+}
+
+// providers returns who provides name, building the table on first use.
+func (idx *Index) providers(name string) []provider {
+	idx.providesOnce.Do(idx.buildProvides)
+	return idx.provides[name]
+}
+
+func (idx *Index) buildProvides() {
+	idx.provides = map[string][]provider{}
+	for _, p := range idx.Packages {
 		if p.Provides == "" {
 			continue
 		}
@@ -189,11 +210,6 @@ func (idx *Index) build() {
 				}
 				idx.provides[r.Name] = append(idx.provides[r.Name], provider{pkg: p, version: v})
 			}
-		}
-	}
-	for _, ps := range idx.byName {
-		if len(ps) > 1 {
-			sort.SliceStable(ps, func(i, j int) bool { return CompareVersions(ps[i].Version, ps[j].Version) > 0 })
 		}
 	}
 	for _, pv := range idx.provides {
@@ -213,7 +229,7 @@ func (idx *Index) Lookup(name string) []*Package { return idx.byName[name] }
 // named name), ordered by name.
 func (idx *Index) Providers(name string) []*Package {
 	var out []*Package
-	for _, pv := range idx.provides[name] {
+	for _, pv := range idx.providers(name) {
 		out = append(out, pv.pkg)
 	}
 	return out
@@ -235,10 +251,17 @@ func (idx *Index) Search(word string) []*Package {
 
 // Names returns the package names of the index, sorted.
 func (idx *Index) Names() []string {
+	// Indexes list packages by name, so file order is usually sorted
+	// already.
 	out := make([]string, 0, len(idx.byName))
-	for n := range idx.byName {
-		out = append(out, n)
+	for _, p := range idx.Packages {
+		if len(out) == 0 || out[len(out)-1] != p.Name {
+			out = append(out, p.Name)
+		}
 	}
-	sort.Strings(out)
+	if len(out) != len(idx.byName) || !sort.StringsAreSorted(out) {
+		sort.Strings(out)
+		out = slices.Compact(out)
+	}
 	return out
 }

@@ -134,7 +134,7 @@ func (idx *Index) candidate(sel map[string]*Package, r Relation) (*Package, stri
 	}
 	// Providers: versioned relations need a versioned Provides.
 	var cands []*Package
-	for _, pv := range idx.provides[r.Name] {
+	for _, pv := range idx.providers(r.Name) {
 		if r.Op != "" && !r.SatisfiedBy(pv.version) {
 			continue
 		}
@@ -157,7 +157,7 @@ func (idx *Index) candidate(sel map[string]*Package, r Relation) (*Package, stri
 			vs[i] = p.Version
 		}
 		return nil, fmt.Sprintf("%s has version %s, not (%s %s)", r.Name, strings.Join(vs, ", "), r.Op, r.Version)
-	case len(idx.provides[r.Name]) > 0:
+	case len(idx.providers(r.Name)) > 0:
 		return nil, fmt.Sprintf("no provider of %s satisfies (%s %s)", r.Name, r.Op, r.Version)
 	}
 	return nil, fmt.Sprintf("no package %s in the index", r.Name)
