@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -24,7 +25,10 @@ type Mirror struct {
 	URL     string            // the archive root, e.g. http://127.0.0.1:PORT/debian
 	Keyring []byte            // the binary public keyring that verifies InRelease
 	Files   map[string][]byte // served files by path below URL; tests may edit them
-	srv     *httptest.Server
+	// Cut names files whose download stops after that many bytes: the
+	// response announces the whole length, then the connection drops.
+	Cut map[string]int
+	srv *httptest.Server
 }
 
 // Options say how to damage the archive, for tests of the checks.
@@ -41,7 +45,7 @@ func New(t testing.TB, suite string, indexes map[string]string, opt Options) *Mi
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &Mirror{Files: map[string][]byte{}}
+	m := &Mirror{Files: map[string][]byte{}, Cut: map[string]int{}}
 	var list strings.Builder
 	keys := make([]string, 0, len(indexes))
 	for k := range indexes {
@@ -88,7 +92,14 @@ func New(t testing.TB, suite string, indexes map[string]string, opt Options) *Mi
 	}
 	m.Keyring = pub.Bytes()
 	m.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if b, ok := m.Files[strings.TrimPrefix(r.URL.Path, "/debian/")]; ok {
+		name := strings.TrimPrefix(r.URL.Path, "/debian/")
+		if b, ok := m.Files[name]; ok {
+			if n, cut := m.Cut[name]; cut && n < len(b) {
+				w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+				w.Write(b[:n])
+				w.(http.Flusher).Flush()
+				panic(http.ErrAbortHandler) // drops the connection mid-body
+			}
 			w.Write(b)
 			return
 		}
