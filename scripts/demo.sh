@@ -63,5 +63,27 @@ step "$cairn" logs --root "$root" -n 1 greeter.service
 step "$cairn" store verify --check-contents --root "$root"
 echo "(every store path matches its recorded NAR hash)"
 
-note "10. Stop the demo's supervisor (its services with it). The root stays in $root for a look around."
+note "10. Real software: examples/site.nix runs nginx and PostgreSQL 15 from Debian's archive, unmodified, from the store. Pin a channel beside it (a signed, hash-checked index), then switch."
+mkdir -p "$root/site"
+cp examples/site.nix "$root/site/configuration.nix"
+step "$cairn" channel add bookworm --suite bookworm -c "$root/site/configuration.nix"
+step "$cairn" pkgs show -c "$root/site/configuration.nix" nginx
+step "$cairn" switch --root "$root" -c "$root/site/configuration.nix"
+
+# GET / on loopback without needing curl on the host.
+http_get() {
+	exec 3<>"/dev/tcp/127.0.0.1/$1"
+	printf 'GET / HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
+	cat <&3
+	exec 3<&-
+}
+for _ in $(seq 50); do (http_get 8080 >/dev/null 2>&1) && break; sleep 0.2; done
+step http_get 8080
+for _ in $(seq 50); do
+	"$cairn" run --root "$root" -c "$root/site/configuration.nix" postgresql-client-15 -- /usr/lib/postgresql/15/bin/pg_isready -h 127.0.0.1 -q 2>/dev/null && break
+	sleep 0.2
+done
+step "$cairn" run --root "$root" -c "$root/site/configuration.nix" postgresql-client-15 -- /usr/lib/postgresql/15/bin/psql -h 127.0.0.1 -U postgres -c 'select version()'
+
+note "11. Stop the demo's supervisor (its services with it). The root stays in $root for a look around."
 step "$cairn" supervise --root "$root" shutdown
