@@ -75,7 +75,7 @@ func runOption(ctx context.Context, env *Env, args []string) int {
 	src := fmt.Sprintf(optionQuery, modulesExpr([]string{file}), nixList(path))
 	var info optionInfo
 	fset := token.NewFileSet()
-	if err := evalJSON(ctx, env, fset, src, &info); err != nil {
+	if err := evalJSON(ctx, env, fset, src, filepath.Dir(file), &info); err != nil {
 		printError(env, fset, err, false)
 		return exitFailure
 	}
@@ -229,9 +229,9 @@ func nixString(s string) string {
 }
 
 // evalJSON evaluates src (in env.Dir) strictly and decodes its JSON form
-// into v.
-func evalJSON(ctx context.Context, env *Env, fset *token.FileSet, src string, v any) error {
-	ev := newEvaluator(ctx, env, fset, &evalFlags{storeDir: "/nix/store"})
+// into v; lockDir holds the cairn.lock of the configuration.
+func evalJSON(ctx context.Context, env *Env, fset *token.FileSet, src, lockDir string, v any) error {
+	ev := newEvaluator(ctx, env, fset, &evalFlags{storeDir: "/nix/store", lockDir: lockDir})
 	val, err := ev.EvalString(src, env.Dir)
 	if err != nil {
 		return err

@@ -88,7 +88,11 @@ func runOptions(ctx context.Context, env *Env, args []string) int {
 	}
 	var raw json.RawMessage
 	fset := token.NewFileSet()
-	if err := evalJSON(ctx, env, fset, fmt.Sprintf(optionsQuery, modulesExpr(files)), &raw); err != nil {
+	lockDir := ""
+	if len(files) > 0 {
+		lockDir = filepath.Dir(files[0])
+	}
+	if err := evalJSON(ctx, env, fset, fmt.Sprintf(optionsQuery, modulesExpr(files)), lockDir, &raw); err != nil {
 		printError(env, fset, err, false)
 		return exitFailure
 	}
