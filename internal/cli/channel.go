@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"cairn.dev/cairn/internal/nix/eval"
+	"cairn.dev/cairn/internal/store/local"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -10,8 +12,8 @@ import (
 	"cairn.dev/cairn/internal/pkgs/debian"
 )
 
-const channelUsage = `usage: cairn channel add NAME --suite SUITE [--mirror URL] [--component C]... [--arch ARCH]
-       cairn channel update [NAME]...
+const channelUsage = `usage: cairn channel add NAME --suite SUITE [--mirror URL] [--component C]... [--arch ARCH] [--root DIR]
+       cairn channel update [NAME]... [--root DIR]
        cairn channel list
 
 Channels are Debian suites that packages come from. 'add' fetches the
@@ -19,6 +21,11 @@ suite's InRelease from the mirror (default: the host's apt mirror),
 verifies its signature against the Debian archive keyring, fetches and
 checks the Packages indexes, and pins them in cairn.lock beside the
 configuration. 'update' re-pins channels to their suite's current state.
+Each index is also a fixed-output store path (its storePath in the lock):
+with --root DIR, add and update put it into the store under DIR, as
+'cairn build' and 'cairn switch' do for the channels of a configuration.
+The order of 'add' is the order of precedence: pkgs.NAME comes from the
+first channel that has NAME.
 
 Flags common to all: -c FILE (the configuration; cairn.lock is written in
 its directory, default the current directory), --keyring FILE (default
@@ -29,6 +36,7 @@ $XDG_CACHE_HOME/cairn/debian (or /var/cache/cairn/debian).
 // channelFlags are the flags of channel and pkgs commands.
 type channelFlags struct {
 	config, keyring, suite, mirror, arch string
+	root                                 string
 	components                           []string
 	closure                              bool
 	args                                 []string
@@ -65,6 +73,8 @@ func parseChannelFlags(env *Env, args []string, usage string, extra map[string]b
 			var c string
 			c, ok = val()
 			f.components = append(f.components, c)
+		case extra[a] && a == "--root":
+			f.root, ok = val()
 		case extra[a] && a == "--closure":
 			f.closure = true
 		case strings.HasPrefix(a, "-"):
@@ -104,7 +114,8 @@ func runChannel(ctx context.Context, env *Env, args []string) int {
 		return exitOK
 	}
 	f, code := parseChannelFlags(env, args, channelUsage, map[string]bool{
-		"--suite": sub == "add", "--mirror": sub == "add", "--arch": sub == "add", "--component": sub == "add"})
+		"--suite": sub == "add", "--mirror": sub == "add", "--arch": sub == "add", "--component": sub == "add",
+		"--root": sub == "add" || sub == "update"})
 	if code >= 0 {
 		return code
 	}
@@ -174,11 +185,64 @@ func runChannel(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "error: unknown channel command %q\n%s", sub, channelUsage)
 		return exitUsage
 	}
+	if f.root != "" {
+		if err := storeIndexes(ctx, env, storePathArg(env, f.root), lock); err != nil {
+			fmt.Fprintf(env.Stderr, "error: %v\n", err)
+			return exitFailure
+		}
+	}
 	if err := channel.WriteLock(lockPath, lock); err != nil {
 		fmt.Fprintf(env.Stderr, "error: writing %s: %v\n", lockPath, err)
 		return exitFailure
 	}
 	return exitOK
+}
+
+// storeIndexes puts the pinned Packages indexes of lock into the store
+// under root, each as the fixed-output path the lock names (from the
+// download cache, fetched by hash if it lacks one).
+func storeIndexes(ctx context.Context, env *Env, root string, lock *channel.Lock) error {
+	st, err := local.Open(ctx, local.Options{Root: root})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return addIndexes(ctx, env, st, lock)
+}
+
+// addIndexes is storeIndexes on an open store.
+func addIndexes(ctx context.Context, env *Env, st *local.Store, lock *channel.Lock) error {
+	cache := debian.DefaultCacheDir(env.Getenv)
+	for i := range lock.Channels {
+		c := &lock.Channels[i]
+		cl := c.Client(cache, nil)
+		for _, pin := range c.Indexes {
+			want, err := pin.ComputeStorePath(st.StoreDir(), c.Suite)
+			if err != nil {
+				return fmt.Errorf("channel %s: %w", c.Name, err)
+			}
+			if pin.StorePath != "" && st.StoreDir() == "/nix/store" && pin.StorePath != want {
+				return fmt.Errorf("channel %s: cairn.lock names %s for %s, its hash gives %s", c.Name, pin.StorePath, pin.Path, want)
+			}
+			if ok, err := st.IsValid(want); err != nil || ok {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			if _, err := cl.PinnedPackages(ctx, c.Suite, c.ByHash, pin); err != nil {
+				return fmt.Errorf("channel %s: %w", c.Name, err)
+			}
+			got, err := st.AddPath(ctx, eval.AddPathRequest{Name: pin.StoreName(c.Suite), Src: cl.CachedPackages(pin), ExpectedSHA256: pin.SHA256})
+			if err != nil {
+				return fmt.Errorf("channel %s: adding %s to the store: %w", c.Name, pin.Path, err)
+			}
+			if got != want {
+				return fmt.Errorf("channel %s: %s went to %s, not %s", c.Name, pin.Path, got, want)
+			}
+		}
+	}
+	return nil
 }
 
 func updateChannel(ctx context.Context, env *Env, f *channelFlags, c *channel.Channel) error {

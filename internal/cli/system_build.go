@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cairn.dev/cairn/internal/pkgs/channel"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -48,6 +49,14 @@ func buildSystem(ctx context.Context, env *Env, root, file string, jobs int) (st
 		return "", exitFailure
 	}
 	defer st.Close()
+	// The configuration's channels: their indexes are store paths too.
+	if lock, err := channel.ReadLock(filepath.Join(configDir(env, file), channel.LockName)); err != nil {
+		fmt.Fprintf(env.Stderr, "error: %v\n", err)
+		return "", exitFailure
+	} else if err := addIndexes(ctx, env, st, lock); err != nil {
+		fmt.Fprintf(env.Stderr, "error: %v\n", err)
+		return "", exitFailure
+	}
 	ef := &evalFlags{exprs: []string{expr}, attrPaths: []string{""}, location: true, storeDir: st.StoreDir(), lockDir: configDir(env, file)}
 	drvs, code := instantiate(ctx, env, ef, st)
 	if code != exitOK {

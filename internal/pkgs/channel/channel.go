@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
 	"time"
 
 	"cairn.dev/cairn/internal/atomicfile"
@@ -25,7 +24,7 @@ const LockName = "cairn.lock"
 // Lock is the content of cairn.lock.
 type Lock struct {
 	Version  int       `json:"version"`
-	Channels []Channel `json:"channels"` // sorted by name
+	Channels []Channel `json:"channels"` // in the order they were added: a package name comes from the first that has it
 }
 
 // Channel is one Debian channel and its pins.
@@ -70,7 +69,6 @@ func ReadLock(path string) (*Lock, error) {
 
 // Marshal returns the lock as written to disk.
 func (l *Lock) Marshal() []byte {
-	sort.Slice(l.Channels, func(i, j int) bool { return l.Channels[i].Name < l.Channels[j].Name })
 	data, _ := json.MarshalIndent(l, "", "  ")
 	return append(data, '\n')
 }
@@ -109,7 +107,11 @@ func (c *Channel) Update(ctx context.Context, cl *debian.Client) error {
 		if err != nil {
 			return fmt.Errorf("channel %s: %w", c.Name, err)
 		}
-		pins = append(pins, f.Pin)
+		pin := f.Pin
+		if pin.StorePath, err = pin.ComputeStorePath("/nix/store", c.Suite); err != nil {
+			return fmt.Errorf("channel %s: %w", c.Name, err)
+		}
+		pins = append(pins, pin)
 	}
 	c.Date, c.InRelease, c.ByHash, c.Indexes = s.Release.Date, s.SHA256, s.Release.AcquireByHash, pins
 	return nil

@@ -2,6 +2,8 @@ package debian
 
 import (
 	"bytes"
+	"cairn.dev/cairn/internal/store/nixhash"
+	"cairn.dev/cairn/internal/store/storepath"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -172,7 +174,35 @@ type IndexPin struct {
 	SHA256 string   `json:"sha256"`
 	Size   int64    `json:"size"`
 	XZ     FileHash `json:"xz"`
+	// StorePath is where the (uncompressed) index is in the store: a
+	// fixed-output path, flat sha256, so any store holding it has the
+	// same bytes.
+	StorePath string `json:"storePath,omitempty"`
 }
+
+// StoreName returns the store name of the index of suite pinned by p,
+// e.g. "debian-bookworm-main-binary-amd64-Packages".
+func (p IndexPin) StoreName(suite string) string {
+	return "debian-" + strings.ReplaceAll(suite+"/"+p.Path, "/", "-")
+}
+
+// ComputeStorePath returns the fixed-output store path of the index in
+// the store at storeDir.
+func (p IndexPin) ComputeStorePath(storeDir, suite string) (string, error) {
+	d, err := hex.DecodeString(p.SHA256)
+	if err != nil || len(d) != 32 {
+		return "", fmt.Errorf("%s: bad SHA256 %q", p.Path, p.SHA256)
+	}
+	sp, err := storepath.FixedOutput(storeDir, storepath.Flat, nixhash.Hash{Algo: nixhash.SHA256, Digest: d}, p.StoreName(suite), nil, false)
+	if err != nil {
+		return "", err
+	}
+	return sp.String(), nil
+}
+
+// CachedPackages returns the cache file holding the index p pins (after
+// PinnedPackages or PinnedIndex made sure of it).
+func (c *Client) CachedPackages(p IndexPin) string { return c.blobPath(p.SHA256) }
 
 // Pin returns the pin of component/arch's Packages index in the suite.
 func (s *Suite) Pin(component, arch string) (IndexPin, error) {

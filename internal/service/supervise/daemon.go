@@ -134,6 +134,9 @@ func (d *Daemon) Run(ctx context.Context, ready func()) error {
 	}
 	d.stopAll()
 	wg.Wait()
+	// The socket goes before the pid file: a client waiting for
+	// shutdown (Client.Shutdown) takes a missing pid file as the end.
+	os.Remove(sock)
 	fmt.Fprintf(d.msgs, "cairn supervise: stopped\n")
 	return nil
 }
