@@ -66,7 +66,7 @@ echo "(every store path matches its recorded NAR hash)"
 note "10. Real software: examples/site.nix runs nginx and PostgreSQL 15 from Debian's archive, unmodified, from the store. Pin a channel beside it (a signed, hash-checked index), then switch."
 mkdir -p "$root/site"
 cp examples/site.nix "$root/site/configuration.nix"
-step "$cairn" channel add bookworm --suite bookworm -c "$root/site/configuration.nix"
+step "$cairn" channel add bookworm --suite bookworm -c "$root/site/configuration.nix" --root "$root"
 step "$cairn" pkgs show -c "$root/site/configuration.nix" nginx
 step "$cairn" switch --root "$root" -c "$root/site/configuration.nix"
 
