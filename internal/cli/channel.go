@@ -224,21 +224,27 @@ func addIndexes(ctx context.Context, env *Env, st *local.Store, lock *channel.Lo
 			if pin.StorePath != "" && st.StoreDir() == "/nix/store" && pin.StorePath != want {
 				return fmt.Errorf("channel %s: cairn.lock names %s for %s, its hash gives %s", c.Name, pin.StorePath, pin.Path, want)
 			}
-			if ok, err := st.IsValid(want); err != nil || ok {
-				if err != nil {
-					return err
-				}
-				continue
-			}
-			if _, err := cl.PinnedPackages(ctx, c.Suite, c.ByHash, pin); err != nil {
-				return fmt.Errorf("channel %s: %w", c.Name, err)
-			}
-			got, err := st.AddPath(ctx, eval.AddPathRequest{Name: pin.StoreName(c.Suite), Src: cl.CachedPackages(pin), ExpectedSHA256: pin.SHA256})
+			ok, err := st.IsValid(want)
 			if err != nil {
-				return fmt.Errorf("channel %s: adding %s to the store: %w", c.Name, pin.Path, err)
+				return err
 			}
-			if got != want {
-				return fmt.Errorf("channel %s: %s went to %s, not %s", c.Name, pin.Path, got, want)
+			if !ok {
+				if _, err := cl.PinnedPackages(ctx, c.Suite, c.ByHash, pin); err != nil {
+					return fmt.Errorf("channel %s: %w", c.Name, err)
+				}
+				got, err := st.AddPath(ctx, eval.AddPathRequest{Name: pin.StoreName(c.Suite), Src: cl.CachedPackages(pin), ExpectedSHA256: pin.SHA256})
+				if err != nil {
+					return fmt.Errorf("channel %s: adding %s to the store: %w", c.Name, pin.Path, err)
+				}
+				if got != want {
+					return fmt.Errorf("channel %s: %s went to %s, not %s", c.Name, pin.Path, got, want)
+				}
+			}
+			// A GC root per channel and index, replaced when the channel
+			// is updated.
+			root := "cairn-channels/" + c.Name + "-" + strings.ReplaceAll(pin.Path, "/", "-")
+			if err := st.AddRoot(root, want); err != nil {
+				return fmt.Errorf("channel %s: %w", c.Name, err)
 			}
 		}
 	}
