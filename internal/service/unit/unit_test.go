@@ -169,6 +169,7 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	}
+	f.Add([]byte("[Service]\nRootDirectory=/r\nBindPaths=-/a:/b:ro /c\nBindReadOnlyPaths=/nix/store\nStateDirectory=x y/z\nMountAPIVFS=yes\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		checkRoundTrip(t, src)
 		if u, err := Parse("fuzz@i.service", src); err == nil {
