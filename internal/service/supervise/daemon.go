@@ -32,7 +32,8 @@ type Config struct {
 	Now        func() time.Time // default time.Now
 	Log        io.Writer        // the daemon's own messages; default io.Discard
 	// Confine is the cairn binary that runs `cairn __confine` for units
-	// with RootDirectory=; default the running executable.
+	// with RootDirectory=; default the running executable
+	// (/proc/self/exe).
 	Confine string
 }
 

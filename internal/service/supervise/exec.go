@@ -233,9 +233,9 @@ func (d *Daemon) confined(u *unit.File, c unit.Command, argv, env []string, acct
 	}
 	self := d.confine
 	if self == "" {
-		if self, err = os.Executable(); err != nil {
-			return nil, fmt.Errorf("finding cairn for RootDirectory=: %w", err)
-		}
+		// The supervisor's own binary, even if a newer cairn has
+		// replaced the file since it started.
+		self = "/proc/self/exe"
 	}
 	cmd := &exec.Cmd{Path: self, Args: append([]string{"cairn", "__confine", c.Path}, argv...), Env: append(env, kv), Stdout: out, Stderr: out, Dir: "/"}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
