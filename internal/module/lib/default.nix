@@ -16,7 +16,9 @@
 #   tryEval typeOf unsafeDiscardStringContext unsafeGetAttrPos zipAttrsWith
 # Only re-exported (looked up when a user calls them): appendContext
 # getContext hashString readDir toFile toXML. `builtins ? currentSystem`
-# tells whether evaluation is pure.
+# tells whether evaluation is pure. Used when present (cairn's evaluator):
+# the `__cairn*` module primitives, each with the Nix code it replaces as
+# the fallback (docs/design/modules.md).
 let
   b = builtins;
 
@@ -25,6 +27,7 @@ let
     self:
     let
       part = file: import file { lib = self; };
+      typesFull = part ./types.nix;
       sets = {
         trivial = part ./trivial.nix;
         lists = part ./lists.nix;
@@ -33,8 +36,12 @@ let
         versions = part ./versions.nix;
         generators = part ./generators.nix;
         options = part ./options.nix;
-        types = part ./types.nix;
-        modules = part ./modules.nix;
+        # types.checkedByValues is for modules.nix only.
+        types = b.removeAttrs typesFull [ "checkedByValues" ];
+        modules = import ./modules.nix {
+          lib = self;
+          inherit (typesFull) checkedByValues;
+        };
         asserts = part ./asserts.nix;
         debug = part ./debug.nix;
         meta = part ./meta.nix;

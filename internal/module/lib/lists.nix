@@ -99,11 +99,13 @@ rec {
     genList (i: f (elemAt xs i) (elemAt ys i)) (lib.trivial.min (length xs) (length ys));
   zipLists = zipListsWith (fst: snd: { inherit fst snd; });
   reverseList =
-    xs:
-    let
-      n = length xs;
-    in
-    genList (i: elemAt xs (n - i - 1)) n;
+    b.__cairnReverseList or (
+      xs:
+      let
+        n = length xs;
+      in
+      genList (i: elemAt xs (n - i - 1)) n
+    );
 
   # Depth-first search for a minimal element of `list` under `before`.
   listDfs =

@@ -12,7 +12,11 @@
 #                of the highest priority, sort by mkOrder, type-check and
 #                merge with the option's type, then `apply`.
 # Everything is lazy, so `config` is a fixed point that modules read.
-{ lib }:
+{
+  lib,
+  # types.checkedByValues (see mergeDefinitions), given by default.nix.
+  checkedByValues ? null,
+}:
 let
   b = builtins;
   inherit (lib.lists)
@@ -188,8 +192,15 @@ let
   ];
 
   # Bring a module into the form { _file, _class, key, disabledModules,
-  # imports, options, config }.
+  # imports, options, config }. cairn's evaluator does the common cases in
+  # Go (the same result); unifyModuleSyntax' is the reference, and what
+  # real Nix runs.
   unifyModuleSyntax =
+    if b ? __cairnUnifyModuleSyntax then
+      b.__cairnUnifyModuleSyntax unifyModuleSyntax'
+    else
+      unifyModuleSyntax';
+  unifyModuleSyntax' =
     file: key: m:
     let
       extras =
@@ -198,12 +209,8 @@ let
           withMeta = if m ? meta then mkMerge [ cfg { meta = m.meta; } ] else cfg;
         in
         if m ? freeformType then mkMerge [ withMeta { _module.freeformType = m.freeformType; } ] else withMeta;
-      common = {
-        _file = toString m._file or file;
-        _class = m._class or null;
-        key = toString m.key or key;
-        disabledModules = m.disabledModules or [ ];
-      };
+      # Most modules have neither `meta` nor `freeformType`.
+      plain = !(m ? meta || m ? freeformType);
     in
     if !b.isAttrs m then
       throw "module ${file} (${key}) does not look like a module."
@@ -214,28 +221,36 @@ let
       if stray != { } then
         throw "Module `${key}' has an unsupported attribute `${head (attrNames stray)}'. This is caused by introducing a top-level `config' or `options' attribute. Add configuration attributes immediately on the top level instead, or move all of them (namely: ${toString (attrNames stray)}) into the explicit `config' attribute."
       else
-        common
-        // {
+        {
+          _file = toString m._file or file;
+          _class = m._class or null;
+          key = toString m.key or key;
+          disabledModules = m.disabledModules or [ ];
           imports = m.imports or [ ];
           options = m.options or { };
-          config = extras (m.config or { });
+          config = if plain then m.config or { } else extras (m.config or { });
         }
     else
-      common
-      // {
+      {
+        _file = toString m._file or file;
+        _class = m._class or null;
+        key = toString m.key or key;
+        disabledModules = m.disabledModules or [ ];
         imports = m.require or [ ] ++ m.imports or [ ];
         options = { };
-        config = extras (
-          b.removeAttrs m [
-            "_class"
-            "_file"
-            "key"
-            "disabledModules"
-            "require"
-            "imports"
-            "freeformType"
-          ]
-        );
+        config =
+          let
+            rest = b.removeAttrs m [
+              "_class"
+              "_file"
+              "key"
+              "disabledModules"
+              "require"
+              "imports"
+              "freeformType"
+            ];
+          in
+          if plain then rest else extras rest;
       };
 
   # Call a module function. Each argument it names comes from the module
@@ -243,6 +258,8 @@ let
   # config._module.args, looked up lazily so that `pkgs` and friends may
   # depend on config.
   applyModuleArgs =
+    if b ? __cairnApplyModuleArgs then b.__cairnApplyModuleArgs applyModuleArgs' else applyModuleArgs';
+  applyModuleArgs' =
     key: f: args:
     let
       lookup =
@@ -254,9 +271,20 @@ let
     f (args // mapAttrs lookup (functionArgs f));
   applyModuleArgsIfFunction = key: f: args: if isFunction f then applyModuleArgs key f args else f;
 
+  # cairn's evaluator loads functions and plain sets in Go (the same
+  # result); loadModule' is the reference and what real Nix runs.
   loadModule =
+    if b ? __cairnLoadModule then
+      b.__cairnLoadModule {
+        load = loadModule';
+        apply = applyModuleArgs';
+        unify = unifyModuleSyntax';
+      }
+    else
+      loadModule';
+  loadModule' =
     args: file: key: m:
-    if isFunction m then
+    if b.isFunction m || b.isAttrs m && m ? __functor && isFunction m then
       unifyModuleSyntax file key (applyModuleArgs key m args)
     else if b.isAttrs m then
       let
@@ -298,13 +326,16 @@ let
         else
           throw "The module `${m._file or m.key}` (class: ${lib.strings.escapeNixString m._class}) cannot be imported into a module evaluation that expects class ${lib.strings.escapeNixString class}.";
 
+      # file: key: raw: checkClass (loadModule args file key raw)
+      load = if class == null then loadModule args else file: key: raw: checkClass (loadModule args file key raw);
+
       # A tree of { key, module, children } in import order.
       walk =
         file: parentKey: ms:
         imap1 (
           n: raw:
           let
-            m = checkClass (loadModule args file "${parentKey}:anon-${toString n}" raw);
+            m = load file "${parentKey}:anon-${toString n}" raw;
           in
           {
             inherit (m) key;
@@ -348,12 +379,21 @@ let
       });
     in
     {
-      modules = map (node: node.module) (
-        b.genericClosure {
-          startSet = enabled tree;
-          operator = node: enabled node.children;
-        }
-      );
+      # cairn's evaluator walks the tree in Go (the same result).
+      modules =
+        if b ? __cairnCollect then
+          b.__cairnCollect {
+            inherit load roots;
+            disabledKey = disabledKeyOf;
+            file = unknownModule;
+          }
+        else
+          map (node: node.module) (
+            b.genericClosure {
+              startSet = enabled tree;
+              operator = node: enabled node.children;
+            }
+          );
       graph = graphOf (filter (node: node.key != "lib/modules.nix") tree);
     };
 
@@ -366,7 +406,7 @@ let
     prefix: decls: configs:
     let
       declsByName =
-        if b ? __cairnGroupDeclarations then b.__cairnGroupDeclarations checkedDecls else declsByName';
+        if b ? __cairnGroupDeclarations then b.__cairnGroupDeclarations badDecl decls else declsByName';
       declsByName' = lib.attrsets.zipAttrs (
         map (
           d:
@@ -377,39 +417,33 @@ let
           }) d.options
         ) checkedDecls
       );
-      checkedDecls = map (
+      badDecl =
         d:
-        if !b.isAttrs d.options then
-          throw ''
-            An option declaration for `${b.concatStringsSep "." prefix}' has type
-            `${b.typeOf d.options}' rather than an attribute set.
-            Did you mean to define this outside of `options'?
-          ''
-        else
-          d
-      ) decls;
+        throw ''
+          An option declaration for `${b.concatStringsSep "." prefix}' has type
+          `${b.typeOf d.options}' rather than an attribute set.
+          Did you mean to define this outside of `options'?
+        '';
+      checkedDecls = map (d: if !b.isAttrs d.options then badDecl d else d) decls;
 
-      checkedConfigs = map (
+      badConfig =
         c:
-        if b.isAttrs c.config then
-          c
-        else
-          throw ''
-            In module `${c.file}', you're trying to define a value of type `${b.typeOf c.config}'
-            rather than an attribute set for the option
-            `${b.concatStringsSep "." prefix}'!
+        throw ''
+          In module `${c.file}', you're trying to define a value of type `${b.typeOf c.config}'
+          rather than an attribute set for the option
+          `${b.concatStringsSep "." prefix}'!
 
-            This usually happens if `${b.concatStringsSep "." prefix}' has option
-            definitions inside that are not matched. Please check how to properly define
-            this option by e.g. referring to `man 5 configuration.nix'!
-          ''
-      ) configs;
+          This usually happens if `${b.concatStringsSep "." prefix}' has option
+          definitions inside that are not matched. Please check how to properly define
+          this option by e.g. referring to `man 5 configuration.nix'!
+        '';
+      checkedConfigs = map (c: if b.isAttrs c.config then c else badConfig c) configs;
 
       # name -> raw definitions [{ file, value, pos }] (for options); pos is
       # where the module wrote the attribute, for error messages (null when
       # unknown). evalOptionValue keeps it out of definitionsWithLocations.
       # cairn's evaluator groups both in one pass in Go (the same result).
-      grouped = if b ? __cairnGroupConfigs then b.__cairnGroupConfigs checkedConfigs else null;
+      grouped = if b ? __cairnGroupConfigs then b.__cairnGroupConfigs badConfig configs else null;
       defsByName = if grouped != null then grouped.defs else defsByName';
       subConfigsByName = if grouped != null then grouped.subs else subConfigsByName';
       defsByName' = lib.attrsets.zipAttrs (
@@ -451,7 +485,23 @@ let
             };
           };
 
-      results = mapAttrs (
+      # name -> { matchedOptions; unmatchedDefns; }. Most names have one
+      # declaration, an option (cairn's evaluator tells in Go, the same).
+      results =
+        if b ? __cairnResults then
+          b.__cairnResults evalDeclaredOption otherResult mergeModules' prefix declsByName defsByName subConfigsByName
+        else
+          mapAttrs (
+            name: ds:
+            if length ds == 1 && (head ds).options._type or null == "option" then
+              {
+                matchedOptions = evalDeclaredOption (prefix ++ [ name ]) (head ds) (defsByName.${name} or [ ]);
+                unmatchedDefns = [ ];
+              }
+            else
+              otherResult name ds
+          ) declsByName;
+      otherResult =
         name: ds:
         let
           loc = prefix ++ [ name ];
@@ -490,10 +540,13 @@ let
               (head optionDecls).options.type.description or "<no description>"
             }' does not support nested options.\n${listing}"
         else
-          mergeModules' loc ds (subConfigsByName.${name} or [ ])
-      ) declsByName;
+          mergeModules' loc ds (subConfigsByName.${name} or [ ]);
 
-      matchedOptions = mapAttrs (_: r: r.matchedOptions) results;
+      matchedOptions =
+        if b ? __cairnSelectEach then
+          b.__cairnSelectEach "matchedOptions" results
+        else
+          mapAttrs (_: r: r.matchedOptions) results;
       unmatchedByName =
         mapAttrs (_: r: r.unmatchedDefns) results // b.removeAttrs defsByName (attrNames matchedOptions);
     in
@@ -502,6 +555,8 @@ let
       unmatchedDefns =
         if configs == [ ] then
           [ ]
+        else if b ? __cairnUnmatched then
+          b.__cairnUnmatched results defsByName
         else
           concatLists (
             lib.attrsets.mapAttrsToList (
@@ -513,13 +568,16 @@ let
   mergeModules =
     prefix: modules:
     mergeModules' prefix modules (
-      concatMap (
-        m:
-        map (c: {
-          file = m._file;
-          config = c;
-        }) (pushDownProperties m.config)
-      ) modules
+      if b ? __cairnModuleConfigs then
+        b.__cairnModuleConfigs modules
+      else
+        concatMap (
+          m:
+          map (c: {
+            file = m._file;
+            config = c;
+          }) (pushDownProperties m.config)
+        ) modules
     );
 
   throwDeclarationTypeError =
@@ -624,8 +682,25 @@ let
         options = [ ];
       };
 
-  # Resolve the definitions of one value of `type` at `loc`.
-  mergeDefinitions = loc: type: defs: rec {
+  # Resolve the definitions of one value of `type` at `loc`. cairn's
+  # evaluator does it in Go (the same semantics, the same errors, thrown
+  # by these helpers); mergeDefinitions' is the reference and what real
+  # Nix runs.
+  mergeDefinitions =
+    if b ? __cairnMergeDefinitions then b.__cairnMergeDefinitions mergeHelpers else mergeDefinitions';
+  mergeHelpers = {
+    inherit checkedByValues;
+    inherit (lib.options) mergeEqualOption;
+    typeErrorThrow =
+      loc: type: err:
+      throw "A definition for option `${showOption loc}' is not of type `${type.description}'. TypeError: ${err}";
+    checkThrow =
+      loc: type: bad:
+      throw "A definition for option `${showOption loc}' is not of type `${type.description}'. Definition values:${showDefs bad}";
+    undefinedThrow =
+      loc: throw "The option `${showOption loc}' was accessed but has no value defined. Try setting the option.";
+  };
+  mergeDefinitions' = loc: type: defs: rec {
     # cairn's evaluator does this in Go (the same semantics); the Nix code
     # is the reference and what real Nix runs.
     defsFinal' =
@@ -752,6 +827,112 @@ let
       __toString = _: showOption loc;
     };
 
+  # evalOptionValue loc (fixupOptionType loc (mergeOptionDecls loc [ decl ]))
+  # defs: the option of one declaration, the common case, built with one
+  # `//` rather than three. cairn's evaluator builds it in Go (the same
+  # attributes, as lazy), with these helpers for the parts that make
+  # messages; evalDeclaredOption' is the reference and what real Nix runs.
+  evalDeclaredOption =
+    if b ? __cairnDeclaredOption then b.__cairnDeclaredOption declaredHelpers else evalDeclaredOption';
+  declaredHelpers = {
+    inherit mergeDefinitions setDefaultModuleLocation;
+    inherit (types) unspecified;
+    deprecated =
+      loc: type: file: o:
+      lib.trivial.warn "The type `types.${type.name}' of option `${showOption loc}' defined in ${showFiles [ file ]} is deprecated. ${type.deprecationMessage}" o;
+    readOnlyThrow =
+      loc: type: withDefault:
+      let
+        each = map (def: def // { value = (mergeDefinitions loc type [ def ]).mergedValue; }) withDefault;
+      in
+      throw "The option `${showOption loc}' is read-only, but it's set multiple times. Definition values:${showDefs each}";
+    undefinedThrow =
+      loc: declarationPositions:
+      throw "The option `${showOption loc}' was accessed but has no value defined. Try setting the option.\nIt is declared in ${showPositions declarationPositions}.";
+    valueOf = loc: value: b.addErrorContext "while evaluating the option `${showOption loc}':" value;
+    toStringOf = loc: _: showOption loc;
+  };
+  evalDeclaredOption' =
+    loc: decl: defs:
+    let
+      o = decl.options;
+      file = decl._file;
+      subModules = o.type.getSubModules or null;
+      type =
+        if subModules == null then
+          o.type or types.unspecified
+        else
+          o.type.substSubModules (map (setDefaultModuleLocation file) subModules);
+      declarations = [ file ];
+      declPos =
+        if decl.pos or null != null then
+          decl.pos
+        else
+          {
+            inherit file;
+            line = null;
+            column = null;
+          };
+      declarationPositions = [ declPos ];
+      withDefault =
+        (
+          if o ? default then
+            [
+              {
+                inherit file;
+                # mkOptionDefault o.default
+                value = {
+                  _type = "override";
+                  priority = 1500;
+                  content = o.default;
+                };
+                pos = declPos;
+              }
+            ]
+          else
+            [ ]
+        )
+        ++ defs;
+      res =
+        if o.readOnly or false && length withDefault > 1 then
+          let
+            each = map (def: def // { value = (mergeDefinitions loc type [ def ]).mergedValue; }) withDefault;
+          in
+          throw "The option `${showOption loc}' is read-only, but it's set multiple times. Definition values:${showDefs each}"
+        else
+          mergeDefinitions loc type withDefault;
+      merged =
+        if res.isDefined || type.emptyValue ? value then
+          res.mergedValue
+        else
+          throw "The option `${showOption loc}' was accessed but has no value defined. Try setting the option.\nIt is declared in ${showPositions declarationPositions}.";
+      value = if o ? apply then o.apply merged else merged;
+    in
+    (
+      if type.deprecationMessage or null != null then
+        lib.trivial.warn "The type `types.${type.name}' of option `${showOption loc}' defined in ${showFiles declarations} is deprecated. ${type.deprecationMessage}" o
+      else
+        o
+    )
+    // {
+      inherit
+        loc
+        declarations
+        declarationPositions
+        type
+        ;
+      options = [ ];
+      value = b.addErrorContext "while evaluating the option `${showOption loc}':" value;
+      inherit (res.defsFinal') highestPrio;
+      definitions = map (def: def.value) res.defsFinal;
+      files = map (def: def.file) res.defsFinal;
+      definitionsWithLocations = map (def: if def ? pos then b.removeAttrs def [ "pos" ] else def) res.defsFinal;
+      definitionPositions = map (def: def.pos or null) res.defsFinal;
+      inherit (res) isDefined;
+      valueMeta = { };
+      __toString = _: showOption loc;
+    };
+
   mergeAttrDefinitionsWithPrio =
     opt:
     let
@@ -778,6 +959,55 @@ let
 
   # ---------------------------------------------------------------- evalModules
 
+  # The `_module.*` option declarations of an evaluation (internal for a
+  # nested one, with a prefix). They do not depend on the evaluation, so
+  # they are made once, not per evaluation (each submodule value is one).
+  internalOptions =
+    internal: {
+      args = mkOption (
+        {
+          type = types.lazyAttrsOf types.raw;
+          description = ''
+            Extra arguments for every module function of this evaluation, next
+            to the ones always given (`lib`, `config`, `options`, `specialArgs`
+            and the attributes of `specialArgs`, which cannot be changed here).
+            NixOS passes `pkgs` this way.
+
+            The values are lazy and may depend on `config`, but `imports`
+            cannot use them: imports are resolved before any option has a
+            value, so arguments needed there belong in `specialArgs`.
+            Submodules have their own `_module.args`; they only receive
+            `name`, the attribute name they are defined under.
+          '';
+        }
+        // optionalAttrs internal { internal = true; }
+      );
+      check = mkOption {
+        type = types.bool;
+        internal = true;
+        default = true;
+        description = "Whether to check whether all option definitions have matching declarations.";
+      };
+      freeformType = mkOption {
+        type = types.nullOr types.optionType;
+        internal = true;
+        default = null;
+        description = ''
+          The type of definitions that match no declared option. When set,
+          such definitions are merged with this type and combined with the
+          declared options into `config`; when null, they are an error
+          (unless `_module.check` is false).
+        '';
+      };
+      specialArgs = mkOption {
+        readOnly = true;
+        internal = true;
+        description = "Externally provided module arguments that can't be modified from within a configuration, but can be used in module imports.";
+      };
+    };
+  internalOptionsTop = internalOptions false;
+  internalOptionsNested = internalOptions true;
+
   evalModules =
     evalArgs@{
       modules,
@@ -789,56 +1019,18 @@ let
     }:
     let
       legacyModules =
-        optional (evalArgs ? args) { config._module.args = args; }
-        ++ optional (evalArgs ? check) { config._module.check = mkDefault check; };
+        if evalArgs ? args || evalArgs ? check then
+          optional (evalArgs ? args) { config._module.args = args; }
+          ++ optional (evalArgs ? check) { config._module.check = mkDefault check; }
+        else
+          [ ];
       regularModules = modules ++ legacyModules;
 
       # Declares `_module.*`; a fresh copy per evaluation.
       internalModule = {
         _file = "lib/modules.nix";
         key = "lib/modules.nix";
-        options._module = {
-          args = mkOption (
-            {
-              type = types.lazyAttrsOf types.raw;
-              description = ''
-                Extra arguments for every module function of this evaluation, next
-                to the ones always given (`lib`, `config`, `options`, `specialArgs`
-                and the attributes of `specialArgs`, which cannot be changed here).
-                NixOS passes `pkgs` this way.
-
-                The values are lazy and may depend on `config`, but `imports`
-                cannot use them: imports are resolved before any option has a
-                value, so arguments needed there belong in `specialArgs`.
-                Submodules have their own `_module.args`; they only receive
-                `name`, the attribute name they are defined under.
-              '';
-            }
-            // optionalAttrs (prefix != [ ]) { internal = true; }
-          );
-          check = mkOption {
-            type = types.bool;
-            internal = true;
-            default = true;
-            description = "Whether to check whether all option definitions have matching declarations.";
-          };
-          freeformType = mkOption {
-            type = types.nullOr types.optionType;
-            internal = true;
-            default = null;
-            description = ''
-              The type of definitions that match no declared option. When set,
-              such definitions are merged with this type and combined with the
-              declared options into `config`; when null, they are an error
-              (unless `_module.check` is false).
-            '';
-          };
-          specialArgs = mkOption {
-            readOnly = true;
-            internal = true;
-            description = "Externally provided module arguments that can't be modified from within a configuration, but can be used in module imports.";
-          };
-        };
+        options._module = if prefix != [ ] then internalOptionsNested else internalOptionsTop;
         config._module = {
           args = {
             inherit extendModules;
@@ -863,7 +1055,11 @@ let
       merged = mergeModules prefix (reverseList collected.modules);
       options = merged.matchedOptions;
 
-      declaredConfig = mapAttrsRecursiveCond (v: !isOption v) (_: v: v.value) options;
+      declaredConfig =
+        if b ? __cairnOptionValues then
+          b.__cairnOptionValues options
+        else
+          mapAttrsRecursiveCond (v: !isOption v) (_: v: v.value) options;
       freeformType = declaredConfig._module.freeformType;
       config =
         if freeformType == null then
@@ -900,21 +1096,27 @@ let
         );
 
       type = types.submoduleWith { inherit modules specialArgs class; };
+      result = {
+        _type = "configuration";
+        options = checked options;
+        config = checked (b.removeAttrs config [ "_module" ]);
+        _module = checked config._module;
+        inherit (collected) graph;
+        inherit extendModules type class;
+      };
     in
-    lib.trivial.warnIf (evalArgs ? args)
-      "The args argument to evalModules is deprecated. Please set config._module.args instead."
-      (
-        lib.trivial.warnIf (evalArgs ? check)
-          "The check argument to evalModules is deprecated. Please set config._module.check instead."
-          {
-            _type = "configuration";
-            options = checked options;
-            config = checked (b.removeAttrs config [ "_module" ]);
-            _module = checked config._module;
-            inherit (collected) graph;
-            inherit extendModules type class;
-          }
-      );
+    # The warnings of lib.trivial.warnIf, without its calls when there is
+    # nothing to warn about (every submodule value is an evaluation).
+    if evalArgs ? args || evalArgs ? check then
+      lib.trivial.warnIf (evalArgs ? args)
+        "The args argument to evalModules is deprecated. Please set config._module.args instead."
+        (
+          lib.trivial.warnIf (evalArgs ? check)
+            "The check argument to evalModules is deprecated. Please set config._module.check instead."
+            result
+        )
+    else
+      result;
 
   # "The option `a.b' does not exist", with the closest declared names.
   undeclaredMessage =

@@ -64,6 +64,10 @@ let
   checkedByValues = self: _: valuesError self.check;
 in
 rec {
+  # For modules.nix (mergeDefinitions), which recognises it; default.nix
+  # keeps it out of lib.types.
+  inherit checkedByValues;
+
   isType = type: x: (x._type or "") == type;
   setType = typeName: value: value // { _type = typeName; };
   isOptionType = isType "option-type";
@@ -104,25 +108,50 @@ rec {
       nestedTypes ? { },
       typeError ? null,
     }:
-    optionalAttrs (typeError != null) { inherit typeError; }
-    // {
-      _type = "option-type";
-      inherit
-        name
-        check
-        merge
-        emptyValue
-        getSubOptions
-        getSubModules
-        substSubModules
-        typeMerge
-        deprecationMessage
-        nestedTypes
-        descriptionClass
-        functor
-        ;
-      description = if description == null then name else description;
-    };
+    # One set either way (rather than `optionalAttrs ... // { ... }`):
+    # types are made for every submodule value.
+    let
+      description' = if description == null then name else description;
+    in
+    if typeError == null then
+      {
+        _type = "option-type";
+        inherit
+          name
+          check
+          merge
+          emptyValue
+          getSubOptions
+          getSubModules
+          substSubModules
+          typeMerge
+          deprecationMessage
+          nestedTypes
+          descriptionClass
+          functor
+          ;
+        description = description';
+      }
+    else
+      {
+        _type = "option-type";
+        inherit
+          name
+          check
+          merge
+          emptyValue
+          getSubOptions
+          getSubModules
+          substSubModules
+          typeMerge
+          deprecationMessage
+          nestedTypes
+          descriptionClass
+          functor
+          typeError
+          ;
+        description = description';
+      };
 
   optionDescriptionPhrase = phrase;
 
@@ -452,26 +481,29 @@ rec {
       check = b.isList;
       typeError = checkedByValues;
       merge =
-        loc: defs:
-        map (r: r.mergedValue) (
-          filter (r: r.isDefined) (
-            concatLists (
-              imap1 (
-                n: def:
+        if b ? __cairnMergeList then
+          b.__cairnMergeList mergeDefinitions elemType
+        else
+          loc: defs:
+          map (r: r.mergedValue) (
+            filter (r: r.isDefined) (
+              concatLists (
                 imap1 (
-                  m: v:
-                  mergeDefinitions (loc ++ [ "[definition ${toString n}-entry ${toString m}]" ]) elemType [
-                    {
-                      inherit (def) file;
-                      value = v;
-                      pos = def.pos or null;
-                    }
-                  ]
-                ) def.value
-              ) defs
+                  n: def:
+                  imap1 (
+                    m: v:
+                    mergeDefinitions (loc ++ [ "[definition ${toString n}-entry ${toString m}]" ]) elemType [
+                      {
+                        inherit (def) file;
+                        value = v;
+                        pos = def.pos or null;
+                      }
+                    ]
+                  ) def.value
+                ) defs
+              )
             )
-          )
-        );
+          );
       emptyValue.value = [ ];
       getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "*" ]);
       getSubModules = elemType.getSubModules;
@@ -506,14 +538,17 @@ rec {
       check = b.isAttrs;
       typeError = checkedByValues;
       merge =
-        loc: defs:
-        let
-          results = b.zipAttrsWith (n: ds: mergeDefinitions (loc ++ [ n ]) elemType ds) (perAttribute defs);
-        in
-        if lazy then
-          mapAttrs (_: r: if r.isDefined then r.mergedValue else elemType.emptyValue.value or r.mergedValue) results
+        if b ? __cairnMergeAttrs then
+          b.__cairnMergeAttrs mergeDefinitions elemType lazy
         else
-          mapAttrs (_: r: r.mergedValue) (filterAttrs (_: r: r.isDefined) results);
+          loc: defs:
+          let
+            results = b.zipAttrsWith (n: ds: mergeDefinitions (loc ++ [ n ]) elemType ds) (perAttribute defs);
+          in
+          if lazy then
+            mapAttrs (_: r: if r.isDefined then r.mergedValue else elemType.emptyValue.value or r.mergedValue) results
+          else
+            mapAttrs (_: r: r.mergedValue) (filterAttrs (_: r: r.isDefined) results);
       emptyValue.value = { };
       getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "<${placeholder}>" ]);
       getSubModules = elemType.getSubModules;

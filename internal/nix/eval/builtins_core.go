@@ -343,7 +343,7 @@ func listBuiltins() []*Primop {
 			}
 			f := ev.forceFunction(a[0], pos)
 			for _, x := range l.Elems {
-				acc = ev.call(ev.call(f, acc, pos), x, pos)
+				acc = ev.call2(f, acc, x, pos)
 			}
 			return ev.force(acc, pos)
 		}),
@@ -642,5 +642,5 @@ type app2Node struct {
 }
 
 func (n *app2Node) eval(ev *Evaluator, e *env) Value {
-	return ev.call(ev.call(ev.force(n.f, n.pos), n.x, n.pos), n.y, n.pos)
+	return ev.call2(ev.force(n.f, n.pos), n.x, n.y, n.pos)
 }

@@ -3,6 +3,7 @@ package eval
 import (
 	"cmp"
 	"slices"
+	"strings"
 
 	"cairn.dev/cairn/internal/nix/token"
 )
@@ -30,20 +31,187 @@ func moduleBuiltins() []*Primop {
 		prim("__cairnDefinitions", 1, func(ev *Evaluator, pos token.Pos, a []Value) Value {
 			return m.definitions(ev, a[0], pos)
 		}),
-		// __cairnGroupConfigs configs: for the configs [{ file; config; }]
-		// met at one level of the option tree, { defs; subs; } where defs
-		// is the lib's defsByName (name -> [{ file; value; pos; }]) and
-		// subs its subConfigsByName (name -> [{ file; config; }], each
-		// value split by pushDownProperties, lazily per name).
-		prim("__cairnGroupConfigs", 1, func(ev *Evaluator, pos token.Pos, a []Value) Value {
-			return m.group(ev, a[0], pos)
+		// __cairnGroupConfigs bad configs: for the configs [{ file;
+		// config; }] met at one level of the option tree, { defs; subs; }
+		// where defs is the lib's defsByName (name -> [{ file; value;
+		// pos; }]) and subs its subConfigsByName (name -> [{ file; config;
+		// }], each value split by pushDownProperties, lazily per name).
+		// A config whose `config` is not a set is passed to bad, which
+		// throws the lib's error.
+		prim("__cairnGroupConfigs", 2, func(ev *Evaluator, pos token.Pos, a []Value) Value {
+			return m.group(ev, a[0], a[1], pos)
 		}),
-		// __cairnGroupDeclarations decls: for the declarations [{ _file;
-		// options; }] met at one level of the option tree (options already
-		// checked to be sets), the lib's declsByName: name -> [{ _file;
-		// options; pos; }], in the order of decls.
-		prim("__cairnGroupDeclarations", 1, func(ev *Evaluator, pos token.Pos, a []Value) Value {
-			return groupDeclarations(ev, a[0], pos)
+		// __cairnGroupDeclarations bad decls: for the declarations
+		// [{ _file; options; }] met at one level of the option tree, the
+		// lib's declsByName: name -> [{ _file; options; pos; }], in the
+		// order of decls. A declaration whose `options` is not a set is
+		// passed to bad, which throws the lib's error.
+		prim("__cairnGroupDeclarations", 2, func(ev *Evaluator, pos token.Pos, a []Value) Value {
+			return groupDeclarations(ev, a[0], a[1], pos)
+		}),
+		// __cairnUnmatched results defs: the lib's unmatchedDefns of one
+		// level of the option tree from its results (name -> {
+		// unmatchedDefns; ... }) and defsByName: for each name of results
+		// // removeAttrs defs (attrNames results), in order, its unmatched
+		// definitions (results.NAME.unmatchedDefns, or defs.NAME), each as
+		// def // { prefix = [ NAME ] ++ (def.prefix or [ ]); }.
+		prim("__cairnUnmatched", 2, func(ev *Evaluator, pos token.Pos, a []Value) Value {
+			return unmatched(ev, a[0], a[1], pos)
+		}),
+		// __cairnSelectEach name set: mapAttrs (_: v: v.${name}) set,
+		// without a call per attribute.
+		prim("__cairnSelectEach", 2, func(ev *Evaluator, pos token.Pos, a []Value) Value {
+			name := ev.forceStringNoCtx(a[0], pos)
+			set := ev.forceAttrs(a[1], pos)
+			out := newAttrsOfSize(len(set.List))
+			block := make(thunkBlock, len(set.List))
+			for i, x := range set.List {
+				out.List[i] = Attr{Name: x.Name, Pos: x.Pos, Value: block.take(&inheritSelectNode{from: x.Value, name: name, pos: pos}, nil)}
+			}
+			return out
+		}),
+		// __cairnCollect { load; disabledKey; file; roots; }: the lib's
+		// collectModules' `modules`: the tree of modules from roots
+		// (load FILE KEY RAW loads one, as the lib's checkClass (loadModule
+		// ...); keys of anonymous modules are PARENT:anon-N), without the
+		// modules that some module's disabledModules names (disabledKey
+		// FILE ENTRY gives its key), one per key, breadth first.
+		prim("__cairnCollect", 1, func(ev *Evaluator, pos token.Pos, a []Value) Value {
+			return collect(ev, ev.forceAttrs(a[0], pos), pos)
+		}),
+		// __cairnModuleConfigs modules: the lib's mergeModules' configs,
+		// concatMap (m: map (c: { file = m._file; config = c; })
+		// (pushDownProperties m.config)) modules.
+		prim("__cairnModuleConfigs", 1, func(ev *Evaluator, pos token.Pos, a []Value) Value {
+			var out []Value
+			for _, mv := range ev.forceList(a[0], pos).Elems {
+				mod := ev.forceAttrs(mv, pos)
+				cfgs := m.pushDown(ev, attr(ev, mod, "config", pos), pos, nil)
+				if len(cfgs) == 0 {
+					continue
+				}
+				file := &Thunk{x: node(&inheritSelectNode{from: mod, name: "_file", pos: pos})}
+				for _, c := range cfgs {
+					out = append(out, &Attrs{List: []Attr{{Name: "config", Value: c}, {Name: "file", Value: file}}})
+				}
+			}
+			return &List{Elems: out}
+		}),
+		// __cairnReverseList xs: the lib's lists.reverseList.
+		prim("__cairnReverseList", 1, func(ev *Evaluator, pos token.Pos, a []Value) Value {
+			l := ev.forceList(a[0], pos).Elems
+			out := make([]Value, len(l))
+			for i, x := range l {
+				out[len(l)-1-i] = x
+			}
+			return &List{Elems: out}
+		}),
+		// __cairnMergeDefinitions helpers loc type defs: the lib's
+		// mergeDefinitions loc type defs, the set { defsFinal';
+		// defsFinal; isDefined; mergedValue; optionalValue;
+		// checkedAndMerged; }, each lazy. helpers is { checkedByValues;
+		// mergeEqualOption; typeErrorThrow; checkThrow; undefinedThrow;
+		// }: the lib's
+		// types.checkedByValues and options.mergeEqualOption (which this
+		// does without calling them, when they succeed) and functions that throw the lib's errors, given loc, the
+		// type and the error (typeErrorThrow), loc, the type and the
+		// definitions that failed the check (checkThrow), or loc
+		// (undefinedThrow).
+		prim("__cairnMergeDefinitions", 4, func(ev *Evaluator, pos token.Pos, a []Value) Value {
+			return m.mergeDefinitions(ev, a, pos)
+		}),
+		// __cairnMergeList mergeDefinitions elemType loc defs: the merge
+		// of types.listOf elemType: each element of each definition
+		// merged alone (mergeDefinitions (loc ++ [ "[definition N-entry
+		// M]" ]) elemType [ ELEMENT'S DEFINITION ]), the defined ones'
+		// values, in order.
+		prim("__cairnMergeList", 4, func(ev *Evaluator, pos token.Pos, a []Value) Value {
+			return m.mergeList(ev, a, pos)
+		}),
+		// __cairnMergeAttrs mergeDefinitions elemType lazy loc defs: the
+		// merge of types.attrsOf elemType (lazyAttrsOf when lazy): the
+		// definitions of each attribute merged (mergeDefinitions (loc ++
+		// [ NAME ]) elemType DEFS), the defined ones' values (lazy: all,
+		// the undefined ones elemType.emptyValue.value or the error).
+		prim("__cairnMergeAttrs", 5, func(ev *Evaluator, pos token.Pos, a []Value) Value {
+			return m.mergeAttrs(ev, a, pos)
+		}),
+		// __cairnResults single other nested prefix declsByName
+		// defsByName subsByName: the lib's results of one level of the
+		// option tree, name -> { matchedOptions; unmatchedDefns; },
+		// lazily per name: a name whose only declaration is an option
+		// (`options._type or null == "option"`) gives { matchedOptions =
+		// single (prefix ++ [ name ]) decl (defsByName.${name} or [ ]);
+		// unmatchedDefns = [ ]; }, a name whose declarations are all sets
+		// of options (no `_type`) nested (prefix ++ [ name ]) ds
+		// (subsByName.${name} or [ ]), any other name other name ds.
+		prim("__cairnResults", 7, func(ev *Evaluator, pos token.Pos, a []Value) Value {
+			decls := ev.forceAttrs(a[4], pos)
+			out := newAttrsOfSize(len(decls.List))
+			nodes := make([]resultNode, len(decls.List))
+			thunks := make([]Thunk, len(decls.List))
+			for i, x := range decls.List {
+				nodes[i] = resultNode{single: a[0], other: a[1], nested: a[2], prefix: a[3], defs: a[5], subs: a[6], name: x.Name, ds: x.Value, pos: pos}
+				thunks[i].x = node(&nodes[i])
+				out.List[i] = Attr{Name: x.Name, Pos: x.Pos, Value: &thunks[i]}
+			}
+			return out
+		}),
+		// __cairnDeclaredOption helpers loc decl defs: the lib's
+		// evalDeclaredOption loc decl defs, the option of one declaration
+		// decl ({ _file; options; pos; }) with the definitions defs.
+		// helpers is { mergeDefinitions; unspecified;
+		// setDefaultModuleLocation; deprecated; readOnlyThrow;
+		// undefinedThrow; valueOf; toStringOf; }: the lib's functions and
+		// the parts of evalDeclaredOption that make messages (see
+		// modules.nix).
+		prim("__cairnDeclaredOption", 4, func(ev *Evaluator, pos token.Pos, a []Value) Value {
+			return declaredOption(ev, a, pos)
+		}),
+		// __cairnApplyModuleArgs fallback key f args: the lib's
+		// applyModuleArgs key f args, f (args // mapAttrs lookup
+		// (functionArgs f)), for a function with formals when there is no
+		// trace (the lookups' error context only shows in one); anything
+		// else is fallback key f args.
+		prim("__cairnApplyModuleArgs", 4, func(ev *Evaluator, pos token.Pos, a []Value) Value {
+			return applyModuleArgs(ev, a, pos)
+		}),
+		// __cairnUnifyModuleSyntax fallback file key m: the lib's
+		// unifyModuleSyntax file key m for a set without `meta` and
+		// `freeformType`, with `config` or `options` and nothing else
+		// than a module's attributes, or with neither; anything else
+		// (and every error) is fallback file key m.
+		prim("__cairnUnifyModuleSyntax", 4, func(ev *Evaluator, pos token.Pos, a []Value) Value {
+			return unifyModuleSyntax(ev, a, pos)
+		}),
+		// __cairnLoadModule helpers args file key m: the lib's loadModule
+		// args file key m for a function module (a lambda) and a set
+		// without `_type` (or with "module"); anything else is
+		// helpers.load args file key m. helpers is { load; apply; unify;
+		// }: the lib's loadModule', applyModuleArgs' and
+		// unifyModuleSyntax'.
+		prim("__cairnLoadModule", 5, func(ev *Evaluator, pos token.Pos, a []Value) Value {
+			helpers, args, file, key := a[0], a[1], a[2], a[3]
+			helper := func(name string) Value { return ev.force(attr(ev, helpers, name, pos), pos) }
+			switch m := ev.force(a[4], pos).(type) {
+			case *Lambda:
+				r := applyModuleArgs(ev, []Value{helper("apply"), key, m, args}, pos)
+				return unifyModuleSyntax(ev, []Value{helper("unify"), file, key, r}, pos)
+			case *Attrs:
+				if hasAttr(m, "__functor") {
+					break
+				}
+				if _, ok := m.Get("_type"); !ok || kindOf(ev, m, pos) == "module" {
+					return unifyModuleSyntax(ev, []Value{helper("unify"), file, key, m}, pos)
+				}
+			}
+			return ev.callN(helper("load"), a[1:], pos)
+		}),
+		// __cairnOptionValues options: the lib's
+		// mapAttrsRecursiveCond (v: !isOption v) (_: v: v.value) options,
+		// the config of an option tree.
+		prim("__cairnOptionValues", 1, func(ev *Evaluator, pos token.Pos, a []Value) Value {
+			return optionValues(ev, ev.forceAttrs(a[0], pos), pos)
 		}),
 	}
 }
@@ -116,8 +284,9 @@ func (m *moduleProps) wrapEach(ev *Evaluator, inner []Value, pos token.Pos, out 
 			continue
 		}
 		l := make([]Attr, len(set.List))
+		props := make([]rec3, len(set.List))
 		for i, x := range set.List {
-			l[i] = Attr{Name: x.Name, Pos: x.Pos, Value: property(kind, key, val, x.Value)}
+			l[i] = Attr{Name: x.Name, Pos: x.Pos, Value: props[i].property(kind, key, val, x.Value)}
 		}
 		out = append(out, &Attrs{List: l})
 	}
@@ -125,15 +294,11 @@ func (m *moduleProps) wrapEach(ev *Evaluator, inner []Value, pos token.Pos, out 
 }
 
 // property is { _type = kind; key = val; content = content; }, sorted.
-func property(kind *String, key string, val, content Value) *Attrs {
-	l := make([]Attr, 3)
-	l[0] = Attr{Name: "_type", Value: kind}
+func (r *rec3) property(kind *String, key string, val, content Value) *Attrs {
 	if key < "content" {
-		l[1], l[2] = Attr{Name: key, Value: val}, Attr{Name: "content", Value: content}
-	} else {
-		l[1], l[2] = Attr{Name: "content", Value: content}, Attr{Name: key, Value: val}
+		return r.set("_type", kind, key, val, "content", content)
 	}
-	return &Attrs{List: l}
+	return r.set("_type", kind, "content", content, key, val)
 }
 
 // definitions resolves the definitions of one option as the lib's
@@ -153,7 +318,7 @@ func (m *moduleProps) definitions(ev *Evaluator, defsV Value, pos token.Pos) Val
 		def  Value // the definition record
 		prio int64
 	}
-	var cands []cand
+	cands := make([]cand, 0, len(defs))
 	for _, d := range defs {
 		def := ev.forceAttrs(d, pos)
 		file := attr(ev, def, "file", pos)
@@ -163,16 +328,29 @@ func (m *moduleProps) definitions(ev *Evaluator, defsV Value, pos token.Pos) Val
 		}
 		for _, v := range m.discharge(ev, attr(ev, def, "value", pos), pos, nil, file) {
 			var rec *Attrs
-			if kindOf(ev, v, pos) == "definition" {
+			own := kindOf(ev, v, pos) != "definition"
+			switch {
+			case !own:
 				rec = ev.forceAttrs(v, pos)
-			} else {
-				rec = &Attrs{List: []Attr{{Name: "file", Value: file}, {Name: "pos", Value: dpos}, {Name: "value", Value: v}}}
+			case kindOf(ev, v, pos) != "override" && isRecord(ev, def, v):
+				// { file; pos; value; } with the same value: the
+				// definition itself.
+				rec, own = def, false
+			default:
+				rec = new(rec3).set("file", file, "pos", dpos, "value", v)
 			}
 			prio := int64(defaultOverridePriority)
 			val := ev.force(attr(ev, rec, "value", pos), pos)
 			if kindOf(ev, val, pos) == "override" {
 				prio = ev.forceInt(attr(ev, val, "priority", pos), pos)
-				rec = update(rec, &Attrs{List: []Attr{{Name: "value", Value: attr(ev, val, "content", pos)}}})
+				content := attr(ev, val, "content", pos)
+				if own {
+					// rec // { value = content; }, rec being this
+					// function's own record.
+					rec.List[2].Value = content
+				} else {
+					rec = update(rec, &Attrs{List: []Attr{{Name: "value", Value: content}}})
+				}
 			}
 			cands = append(cands, cand{rec, prio})
 		}
@@ -199,6 +377,13 @@ func (m *moduleProps) definitions(ev *Evaluator, defsV Value, pos token.Pos) Val
 		values = sortByOrder(ev, values, pos)
 	}
 	return resolved(highest, &List{Elems: values})
+}
+
+// isRecord tells whether def is { file; pos; value = v; } (its value
+// already forced to v).
+func isRecord(ev *Evaluator, def *Attrs, v Value) bool {
+	l := def.List
+	return len(l) == 3 && l[0].Name == "file" && l[1].Name == "pos" && l[2].Name == "value" && ev.force(l[2].Value, token.NoPos) == v
 }
 
 // discharge is the lib's dischargeProperties: the values a definition
@@ -260,95 +445,169 @@ func hasAttr(s *Attrs, name string) bool {
 
 // resolved is { highestPrio; values; }.
 func resolved(prio int64, values Value) *Attrs {
-	return &Attrs{List: []Attr{{Name: "highestPrio", Value: prio}, {Name: "values", Value: values}}}
+	out := newAttrsOfSize(2)
+	out.List[0] = Attr{Name: "highestPrio", Value: prio}
+	out.List[1] = Attr{Name: "values", Value: values}
+	return out
 }
 
-// group computes the definitions of each name at one level of the option
-// tree, in the order of the configs.
-func (m *moduleProps) group(ev *Evaluator, configsV Value, pos token.Pos) Value {
-	type entry struct {
-		file, value Value
-		pos         token.Pos
-	}
-	byName := map[string][]entry{}
-	var names []string
-	for _, c := range ev.forceList(configsV, pos).Elems {
-		cs := ev.forceAttrs(c, pos)
-		file := attr(ev, cs, "file", pos)
-		for _, x := range ev.forceAttrs(attr(ev, cs, "config", pos), pos).List {
-			if _, ok := byName[x.Name]; !ok {
-				names = append(names, x.Name)
-			}
-			byName[x.Name] = append(byName[x.Name], entry{file, x.Value, x.Pos})
-		}
-	}
-	slices.Sort(names)
-	defs := make([]Attr, len(names))
-	subs := make([]Attr, len(names))
-	for i, name := range names {
-		es := byName[name]
-		recs := make([]Value, len(es))
-		sub := &subConfigsNode{m: m, pos: pos}
-		for j, e := range es {
-			var p Value
-			if e.pos.IsValid() {
-				p = &Thunk{x: node(posNode{e.pos})}
-			}
-			recs[j] = &Attrs{List: []Attr{{Name: "file", Value: e.file}, {Name: "pos", Value: p}, {Name: "value", Value: e.value}}}
-			sub.files = append(sub.files, e.file)
-			sub.values = append(sub.values, e.value)
-		}
-		defs[i] = Attr{Name: name, Value: &List{Elems: recs}}
-		subs[i] = Attr{Name: name, Value: &Thunk{x: node(sub)}}
-	}
-	return &Attrs{List: []Attr{{Name: "defs", Value: &Attrs{List: defs}}, {Name: "subs", Value: &Attrs{List: subs}}}}
+// rec3 is a set of three attributes in one allocation (or one element
+// of a block of them).
+type rec3 struct {
+	a Attrs
+	l [3]Attr
+}
+
+// set fills r with three attributes, given in name order.
+func (r *rec3) set(n1 string, v1 Value, n2 string, v2 Value, n3 string, v3 Value) *Attrs {
+	r.l = [3]Attr{{Name: n1, Value: v1}, {Name: n2, Value: v2}, {Name: n3, Value: v3}}
+	r.a.List = r.l[:]
+	return &r.a
+}
+
+// posThunk is a thunk of a posNode, in one allocation.
+type posThunk struct {
+	t Thunk
+	n posNode
+}
+
+func (p *posThunk) of(pos token.Pos) *Thunk {
+	p.n.pos = pos
+	p.t.x = node(&p.n)
+	return &p.t
 }
 
 // posNode delays building the { file; line; column; } set of a position.
 type posNode struct{ pos token.Pos }
 
-func (n posNode) eval(ev *Evaluator, _ *env) Value { return ev.posAttrs(n.pos) }
+func (n *posNode) eval(ev *Evaluator, _ *env) Value { return ev.posAttrs(n.pos) }
 
-// subConfigsNode delays splitting the definitions of one name with
-// pushDownProperties until a nested level of the option tree needs them.
-type subConfigsNode struct {
-	m             *moduleProps
-	files, values []Value
-	pos           token.Pos
+// rec2 is a set of two attributes in one allocation (or one element of
+// a block of them).
+type rec2 struct {
+	a Attrs
+	l [2]Attr
 }
 
-func (n *subConfigsNode) eval(ev *Evaluator, _ *env) Value {
-	var out []Value
-	for i, v := range n.values {
-		for _, sub := range n.m.pushDown(ev, v, n.pos, nil) {
-			out = append(out, &Attrs{List: []Attr{{Name: "config", Value: sub}, {Name: "file", Value: n.files[i]}}})
-		}
-	}
+// set fills r with two attributes, given in name order.
+func (r *rec2) set(n1 string, v1 Value, n2 string, v2 Value) *Attrs {
+	r.l = [2]Attr{{Name: n1, Value: v1}, {Name: n2, Value: v2}}
+	r.a.List = r.l[:]
+	return &r.a
+}
+
+// locNode is loc ++ [ name ].
+type locNode struct {
+	loc  Value
+	name Value
+	pos  token.Pos
+}
+
+func (n *locNode) eval(ev *Evaluator, _ *env) Value {
+	l := ev.forceListOp(ev.force(n.loc, n.pos), n.pos, "++")
+	out := make([]Value, len(l.Elems)+1)
+	copy(out, l.Elems)
+	out[len(l.Elems)] = n.name
 	return &List{Elems: out}
 }
 
-// groupDeclarations groups the option declarations of one level by name.
-func groupDeclarations(ev *Evaluator, declsV Value, pos token.Pos) Value {
-	byName := map[string][]Value{}
-	var names []string
-	for _, d := range ev.forceList(declsV, pos).Elems {
-		ds := ev.forceAttrs(d, pos)
-		file := attr(ev, ds, "_file", pos)
-		for _, x := range ev.forceAttrs(attr(ev, ds, "options", pos), pos).List {
-			if _, ok := byName[x.Name]; !ok {
-				names = append(names, x.Name)
-			}
-			var p Value
-			if x.Pos.IsValid() {
-				p = &Thunk{x: node(posNode{x.Pos})}
-			}
-			byName[x.Name] = append(byName[x.Name], &Attrs{List: []Attr{{Name: "_file", Value: file}, {Name: "options", Value: x.Value}, {Name: "pos", Value: p}}})
+// defPos is def.pos or null.
+func defPos(def *Attrs) Value {
+	if p, ok := def.Get("pos"); ok {
+		return p.Value
+	}
+	return nil
+}
+
+// lazyAttr is `inherit (set) name`: the attribute's value, or a thunk
+// that fails as selecting it would.
+func lazyAttr(set *Attrs, name string, pos token.Pos) Value {
+	if a, ok := set.Get(name); ok {
+		return a.Value
+	}
+	return &Thunk{x: node(&inheritSelectNode{from: set, name: name, pos: pos})}
+}
+
+// selectOrNode is from.${name} or [ ].
+type selectOrNode struct {
+	from Value
+	name string
+	pos  token.Pos
+}
+
+func (n *selectOrNode) eval(ev *Evaluator, _ *env) Value {
+	if s, ok := ev.force(n.from, n.pos).(*Attrs); ok {
+		if a, ok := s.Get(n.name); ok {
+			return ev.force(a.Value, n.pos)
 		}
 	}
-	slices.Sort(names)
-	out := make([]Attr, len(names))
-	for i, name := range names {
-		out[i] = Attr{Name: name, Value: &List{Elems: byName[name]}}
+	return &List{}
+}
+
+// app3Node is a delayed application f x y z.
+type app3Node struct {
+	f, x, y, z Value
+	pos        token.Pos
+}
+
+func (n *app3Node) eval(ev *Evaluator, _ *env) Value {
+	return ev.callN(ev.force(n.f, n.pos), []Value{n.x, n.y, n.z}, n.pos)
+}
+
+// mergeAttrLists is the attribute list of a // b.
+func mergeAttrLists(a, b []Attr) []Attr {
+	out := make([]Attr, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch c := strings.Compare(a[i].Name, b[j].Name); {
+		case c < 0:
+			out = append(out, a[i])
+			i++
+		case c > 0:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, b[j])
+			i++
+			j++
+		}
 	}
-	return &Attrs{List: out}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+// withoutPosNode is: if def ? pos then removeAttrs def [ "pos" ] else def.
+type withoutPosNode struct {
+	def Value
+	pos token.Pos
+}
+
+func (n *withoutPosNode) eval(ev *Evaluator, _ *env) Value {
+	v := ev.force(n.def, n.pos)
+	s, ok := v.(*Attrs)
+	if !ok {
+		return v
+	}
+	i, found := s.index("pos")
+	if !found {
+		return v
+	}
+	l := make([]Attr, 0, len(s.List)-1)
+	l = append(append(l, s.List[:i]...), s.List[i+1:]...)
+	return &Attrs{List: l}
+}
+
+// posOrNullNode is def.pos or null.
+type posOrNullNode struct {
+	def Value
+	pos token.Pos
+}
+
+func (n *posOrNullNode) eval(ev *Evaluator, _ *env) Value {
+	if s, ok := ev.force(n.def, n.pos).(*Attrs); ok {
+		if p, ok := s.Get("pos"); ok {
+			return ev.force(p.Value, n.pos)
+		}
+	}
+	return nil
 }

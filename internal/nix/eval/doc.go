@@ -29,7 +29,7 @@
 // recursion encountered". A thunk whose evaluation threw an error that
 // builtins.tryEval caught keeps the error (as Nix does since 2.34), so
 // forcing it again throws it again without evaluating twice; other errors
-// reset it. A thunk is 32 bytes: one field holds its node while pending
+// reset it. A thunk is 24 bytes: one field holds its node while pending
 // and its value once done.
 //
 // # Speed
@@ -39,7 +39,12 @@
 // constants and variables passed without thunks; a curried lambda applied
 // to several arguments bound without its intermediate closures; delayed
 // applications (map, genList) in one allocation; sort of scalars without
-// calling the comparator; strings built in one allocation. `cairn eval`
+// calling the comparator; strings built in one allocation; a `let` that
+// is a lambda's body sharing the lambda's env; the thunks of a set, let or
+// list in one block; `x // { ... }` built without the literal set;
+// selections remembering where they last found a name; compiled nodes
+// from slabs. The module system's hot paths are primitives of their own
+// (builtins_module.go, see docs/design/modules.md). `cairn eval`
 // also turns the collector's proportional pacing off in favour of a
 // memory limit (internal/cli/gc.go), since an evaluation's heap is mostly
 // live until it exits. bench/eval and bench/modules measure it against

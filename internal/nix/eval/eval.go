@@ -61,11 +61,13 @@ type Evaluator struct {
 	// srcToStore caches paths already copied to the store.
 	srcToStore map[string]string
 	depth      int
-	busy       []*Thunk
+	busy       []busyThunk
 	stderr     io.Writer
 	steps      int
 	// regexCache keeps compiled regular expressions (match, split).
 	regexCache regexCache
+	// slabs hold compiled nodes.
+	slabs nodeSlabs
 }
 
 // defaultMaxCallDepth bounds nested calls so that runaway recursion ends
@@ -146,18 +148,24 @@ func (ev *Evaluator) catch(f func()) (err error) {
 
 type stackError string
 
+// busyThunk is a thunk being evaluated and the node it evaluates.
+type busyThunk struct {
+	t *Thunk
+	n node
+}
+
 // unwind restores the evaluator after an error was caught. Thunks that
 // were being evaluated remember a catchable error (memo), so that forcing
 // them again throws it again without evaluating twice, as Nix does since
 // 2.34; otherwise they become pending again.
 func (ev *Evaluator) unwind(depth, busy int, memo *Error) {
 	ev.depth = depth
-	for _, t := range ev.busy[busy:] {
-		if t.state == thunkBusy {
+	for _, b := range ev.busy[busy:] {
+		if _, busy := b.t.x.(blackhole); busy {
 			if memo != nil {
-				t.state, t.x, t.env = thunkFailed, memo, nil
+				b.t.x, b.t.env = memo, nil
 			} else {
-				t.state = thunkPending
+				b.t.x = b.n
 			}
 		}
 	}
@@ -228,26 +236,28 @@ func (ev *Evaluator) force(v Value, pos token.Pos) Value {
 }
 
 func (ev *Evaluator) forceThunk(t *Thunk, pos token.Pos) Value {
-	switch t.state {
-	case thunkDone:
+	n, pending := t.x.(node)
+	if !pending {
+		switch x := t.x.(type) {
+		case blackhole:
+			throwf(pos, "infinite recursion encountered")
+		case *Error:
+			e := *x
+			e.Trace = append([]Frame(nil), e.Trace...)
+			panic(&e)
+		}
 		return t.x
-	case thunkBusy:
-		throwf(pos, "infinite recursion encountered")
-	case thunkFailed:
-		e := *t.x.(*Error)
-		e.Trace = append([]Frame(nil), e.Trace...)
-		panic(&e)
 	}
-	t.state = thunkBusy
-	ev.busy = append(ev.busy, t)
+	t.x = blackhole{}
+	ev.busy = append(ev.busy, busyThunk{t, n})
 	ev.depth++
 	if ev.depth > ev.opts.MaxCallDepth*10 {
 		ev.stackOverflow(pos)
 	}
-	v := t.x.(node).eval(ev, t.env)
+	v := n.eval(ev, t.env)
 	ev.depth--
 	ev.busy = ev.busy[:len(ev.busy)-1]
-	t.x, t.state, t.env = v, thunkDone, nil
+	t.x, t.env = v, nil
 	return v
 }
 
@@ -310,6 +320,24 @@ func (ev *Evaluator) call2(f, a, b Value, pos token.Pos) Value {
 // closures.
 func (ev *Evaluator) callN(f Value, args []Value, pos token.Pos) Value {
 	for len(args) > 0 {
+		// A builtin given all its arguments is called with them, without
+		// the partial applications in between.
+		switch p := f.(type) {
+		case *Primop:
+			if p.Arity > 1 && len(args) >= p.Arity {
+				f = ev.callPrimop(p, args[:p.Arity:p.Arity], pos)
+				args = args[p.Arity:]
+				continue
+			}
+		case *PrimopApp:
+			if need := p.Op.Arity - len(p.Args); len(args) >= need {
+				all := make([]Value, 0, p.Op.Arity)
+				all = append(append(all, p.Args...), args[:need]...)
+				f = ev.callPrimop(p.Op, all, pos)
+				args = args[need:]
+				continue
+			}
+		}
 		l, ok := f.(*Lambda)
 		if !ok || len(args) == 1 {
 			f = ev.call(f, args[0], pos)

@@ -55,7 +55,7 @@ func (w *jsonWriter) value(v Value, pos token.Pos) {
 	if w.strict {
 		v = ev.force(v, pos)
 	} else if t, ok := v.(*Thunk); ok {
-		if t.state != thunkDone {
+		if !t.done() {
 			throwf(pos, "cannot convert a thunk to JSON")
 		}
 		v = t.x

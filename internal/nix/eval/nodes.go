@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"strings"
+
 	"cairn.dev/cairn/internal/nix/ast"
 	"cairn.dev/cairn/internal/nix/token"
 )
@@ -102,7 +104,7 @@ func thunkOf(n node, e *env) Value {
 // defaults): a variable of the same env whose slot is not yet filled
 // (index >= filled) must be delayed rather than read.
 func thunkOfRec(n node, e *env, filled int) Value {
-	if v, ok := n.(*varNode); ok && v.level == 0 && v.idx >= filled {
+	if v, ok := n.(*varNode); ok && v.level == 0 && int(v.idx) >= filled {
 		return newThunk(n, e)
 	}
 	return thunkOf(n, e)
@@ -113,7 +115,7 @@ type constNode struct{ v Value }
 func (n *constNode) eval(ev *Evaluator, e *env) Value { return n.v }
 
 type varNode struct {
-	level, idx int
+	level, idx int32
 	name       string
 	pos        token.Pos
 }
@@ -168,6 +170,24 @@ type attrName struct {
 	name string
 	expr node // dynamic name, or nil
 	pos  token.Pos
+	// The set this static name was last found in and its index there:
+	// sets do not change, so selecting from the same set again (lib.x,
+	// builtins.x) needs no search.
+	lastSet *Attrs
+	lastIdx int
+}
+
+// lookup finds the static name p in attrs.
+func (p *attrName) lookup(attrs *Attrs) (*Attr, bool) {
+	if p.lastSet == attrs {
+		return &attrs.List[p.lastIdx], true
+	}
+	i, ok := attrs.index(p.name)
+	if !ok {
+		return nil, false
+	}
+	p.lastSet, p.lastIdx = attrs, i
+	return &attrs.List[i], true
 }
 
 // nameOf evaluates an attribute name; ok is false for a dynamic name
@@ -209,7 +229,13 @@ func (n *selectNode) eval(ev *Evaluator, e *env) Value {
 			}
 			throwf(p.pos, "value is %s while a set was expected", typeName(v))
 		}
-		a, found := attrs.Get(name)
+		var a *Attr
+		var found bool
+		if p.expr == nil {
+			a, found = p.lookup(attrs)
+		} else {
+			a, found = attrs.Get(name)
+		}
 		if !found {
 			if n.def != nil {
 				return n.def.eval(ev, e)
@@ -252,10 +278,10 @@ func (n *hasAttrNode) eval(ev *Evaluator, e *env) Value {
 
 type staticAttr struct {
 	name        string
-	pos         token.Pos
 	val         node
+	pos         token.Pos
+	fromIdx     int32
 	inheritFrom bool
-	fromIdx     int
 	outer       bool // `inherit x;`: val is compiled in the enclosing scope
 }
 
@@ -275,6 +301,50 @@ type attrsNode struct {
 	// overridesIdx is the index of a static `__overrides` attribute in a
 	// rec set (whose attributes replace the set's own), or -1.
 	overridesIdx int
+	// inPlace: the bindings of a let whose slots are in the env it is
+	// evaluated in, from index base on (see compileBody).
+	inPlace bool
+	base    int
+	// nthunks is the number of thunks binding makes (countThunks),
+	// allocated in one block.
+	nthunks int
+}
+
+// thunkBlock hands out thunks from one allocation: nodes that make
+// several thunks at once (sets, lets, lists) allocate them together.
+type thunkBlock []Thunk
+
+// delay is thunkOf, taking a thunk from b when one is needed.
+func (b *thunkBlock) delay(n node, e *env) Value {
+	switch n := n.(type) {
+	case *constNode:
+		return n.v
+	case *varNode:
+		env := e
+		for i := n.level; i > 0; i-- {
+			env = env.up
+		}
+		return env.vals[n.idx]
+	}
+	return b.take(n, e)
+}
+
+// delayRec is thunkOfRec, taking a thunk from b when one is needed.
+func (b *thunkBlock) delayRec(n node, e *env, filled int) Value {
+	if v, ok := n.(*varNode); ok && v.level == 0 && int(v.idx) >= filled {
+		return b.take(n, e)
+	}
+	return b.delay(n, e)
+}
+
+func (b *thunkBlock) take(n node, e *env) *Thunk {
+	if len(*b) == 0 {
+		return newThunk(n, e)
+	}
+	t := &(*b)[0]
+	*b = (*b)[1:]
+	t.x, t.env = n, e
+	return t
 }
 
 // applyOverrides implements `__overrides` in rec sets: its attributes
@@ -305,18 +375,23 @@ func (ev *Evaluator) applyOverrides(valEnv *env, list []Attr, n *attrsNode, want
 // wantAttrs is set.
 func (n *attrsNode) bind(ev *Evaluator, e *env, wantAttrs bool) (*env, *Attrs) {
 	valEnv := e
-	if n.rec {
+	if n.rec && !n.inPlace {
 		valEnv = newEnv(e, n.nslots)
 	}
+	base := n.base
 	var from []Value
 	if len(n.inheritFrom) > 0 {
 		from = make([]Value, len(n.inheritFrom))
 		for i, x := range n.inheritFrom {
-			from[i] = thunkOfRec(x, valEnv, 0)
+			from[i] = thunkOfRec(x, valEnv, base)
 			if n.rec {
-				valEnv.vals[len(n.static)+i] = from[i]
+				valEnv.vals[base+len(n.static)+i] = from[i]
 			}
 		}
+	}
+	var block thunkBlock
+	if n.nthunks > 0 {
+		block = make(thunkBlock, n.nthunks)
 	}
 	var list []Attr
 	var set *Attrs
@@ -336,16 +411,16 @@ func (n *attrsNode) bind(ev *Evaluator, e *env, wantAttrs bool) (*env, *Attrs) {
 		if sa.inheritFrom {
 			v = &Thunk{x: node(&inheritSelectNode{from: from[sa.fromIdx], name: sa.name, pos: sa.pos})}
 		} else if n.rec && !sa.outer {
-			filled := i
+			filled := base + i
 			if n.overridesIdx >= 0 {
 				filled = 0 // any slot may still be replaced
 			}
-			v = thunkOfRec(sa.val, valEnv, filled)
+			v = block.delayRec(sa.val, valEnv, filled)
 		} else {
-			v = thunkOf(sa.val, e)
+			v = block.delay(sa.val, e)
 		}
 		if n.rec {
-			valEnv.vals[i] = v
+			valEnv.vals[base+i] = v
 		}
 		if wantAttrs {
 			list[i] = Attr{Name: sa.name, Value: v, Pos: sa.pos}
@@ -416,14 +491,90 @@ func (n *letNode) eval(ev *Evaluator, e *env) Value {
 	return n.body.eval(ev, ne)
 }
 
-type listNode struct{ elems []node }
+type listNode struct {
+	elems   []node
+	nthunks int
+}
 
 func (n *listNode) eval(ev *Evaluator, e *env) Value {
+	var block thunkBlock
+	if n.nthunks > 0 {
+		block = make(thunkBlock, n.nthunks)
+	}
+	if len(n.elems) == 1 {
+		// The list and its element in one allocation.
+		x := &struct {
+			l List
+			a [1]Value
+		}{}
+		x.a[0] = block.delay(n.elems[0], e)
+		x.l.Elems = x.a[:]
+		return &x.l
+	}
 	l := make([]Value, len(n.elems))
 	for i, x := range n.elems {
-		l[i] = thunkOf(x, e)
+		l[i] = block.delay(x, e)
 	}
 	return &List{Elems: l}
+}
+
+// updateLitNode is `x // { ... }` with a literal set of static
+// attributes: the result is built without making the literal set.
+type updateLitNode struct {
+	x       node
+	lit     *attrsNode // not rec, static attributes only
+	nthunks int
+	pos     token.Pos
+}
+
+// value is the value of the literal's attribute sa, as bind makes it.
+func (n *updateLitNode) value(sa *staticAttr, from []Value, block *thunkBlock, e *env) Value {
+	if sa.inheritFrom {
+		return &Thunk{x: node(&inheritSelectNode{from: from[sa.fromIdx], name: sa.name, pos: sa.pos})}
+	}
+	return block.delay(sa.val, e)
+}
+
+func (n *updateLitNode) eval(ev *Evaluator, e *env) Value {
+	a := ev.forceAttrsOp(n.x.eval(ev, e), n.pos, "//")
+	st := n.lit.static
+	if len(st) == 0 {
+		return a
+	}
+	if len(a.List) == 0 {
+		return n.lit.eval(ev, e)
+	}
+	var from []Value
+	if len(n.lit.inheritFrom) > 0 {
+		from = make([]Value, len(n.lit.inheritFrom))
+		for i, x := range n.lit.inheritFrom {
+			from[i] = thunkOf(x, e)
+		}
+	}
+	var block thunkBlock
+	if n.nthunks > 0 {
+		block = make(thunkBlock, n.nthunks)
+	}
+	out := make([]Attr, 0, len(a.List)+len(st))
+	i, j := 0, 0
+	for i < len(a.List) && j < len(st) {
+		switch c := strings.Compare(a.List[i].Name, st[j].name); {
+		case c < 0:
+			out = append(out, a.List[i])
+			i++
+		default:
+			if c == 0 {
+				i++
+			}
+			out = append(out, Attr{Name: st[j].name, Value: n.value(&st[j], from, &block, e), Pos: st[j].pos})
+			j++
+		}
+	}
+	out = append(out, a.List[i:]...)
+	for ; j < len(st); j++ {
+		out = append(out, Attr{Name: st[j].name, Value: n.value(&st[j], from, &block, e), Pos: st[j].pos})
+	}
+	return &Attrs{List: out}
 }
 
 type formalNode struct {

@@ -52,7 +52,7 @@ func identity(v Value) any {
 
 func (p *printer) print(v Value) {
 	if t, ok := v.(*Thunk); ok {
-		if t.state != thunkDone {
+		if !t.done() {
 			if p.thunk != "" {
 				p.b.WriteString(p.thunk)
 			} else {
@@ -113,7 +113,7 @@ func (p *printer) print(v Value) {
 // thunk, or the list itself when it has none) was.
 func (p *printer) child(v Value) {
 	fv := v
-	if t, ok := v.(*Thunk); ok && t.state == thunkDone {
+	if t, ok := v.(*Thunk); ok && t.done() {
 		fv = t.x
 	}
 	switch x := fv.(type) {

@@ -100,15 +100,23 @@ type Attrs struct {
 
 // Get returns the attribute called name.
 func (a *Attrs) Get(name string) (*Attr, bool) {
+	if i, ok := a.index(name); ok {
+		return &a.List[i], true
+	}
+	return nil, false
+}
+
+// index returns the index of the attribute called name.
+func (a *Attrs) index(name string) (int, bool) {
 	l := a.List
 	// Binary search; small sets are scanned.
 	if len(l) <= 8 {
 		for i := range l {
 			if l[i].Name == name {
-				return &l[i], true
+				return i, true
 			}
 		}
-		return nil, false
+		return 0, false
 	}
 	lo, hi := 0, len(l)
 	for lo < hi {
@@ -120,9 +128,9 @@ func (a *Attrs) Get(name string) (*Attr, bool) {
 		}
 	}
 	if lo < len(l) && l[lo].Name == name {
-		return &l[lo], true
+		return lo, true
 	}
-	return nil, false
+	return 0, false
 }
 
 // newAttrsOfSize returns a set of n zero attributes to fill in order,
@@ -143,10 +151,24 @@ func newAttrsOfSize(n int) *Attrs {
 		}{}
 		x.a.List = x.l[:]
 		return &x.a
-	case n <= 4:
+	case n == 3:
+		x := &struct {
+			a Attrs
+			l [3]Attr
+		}{}
+		x.a.List = x.l[:]
+		return &x.a
+	case n == 4:
 		x := &struct {
 			a Attrs
 			l [4]Attr
+		}{}
+		x.a.List = x.l[:]
+		return &x.a
+	case n <= 6:
+		x := &struct {
+			a Attrs
+			l [6]Attr
 		}{}
 		x.a.List = x.l[:n:n]
 		return &x.a
@@ -242,21 +264,26 @@ type PrimopApp struct {
 }
 
 // Thunk is a delayed computation. Once forced it holds its value. One
-// field serves both states, to keep thunks at 32 bytes: x is the node to
-// evaluate (in env) while pending or busy, the value once done, and the
-// *Error of a failed evaluation.
+// field tells the state and holds what it needs, to keep thunks at 24
+// bytes: x is the node to evaluate (in env) while pending, blackhole{}
+// while being evaluated, the value once done (values are never nodes),
+// and the *Error of an evaluation that threw a catchable error.
 type Thunk struct {
-	x     any
-	env   *env
-	state uint8 // thunkPending, thunkBusy, thunkDone, thunkFailed
+	x   any
+	env *env
 }
 
-const (
-	thunkPending = iota
-	thunkBusy
-	thunkDone
-	thunkFailed // evaluation threw a catchable error, kept in v
-)
+// blackhole marks a thunk being evaluated.
+type blackhole struct{}
+
+// done tells whether t holds its value.
+func (t *Thunk) done() bool {
+	switch t.x.(type) {
+	case node, blackhole, *Error:
+		return false
+	}
+	return true
+}
 
 // newThunk delays the evaluation of n in env.
 func newThunk(n node, e *env) *Thunk { return &Thunk{x: n, env: e} }

@@ -126,7 +126,7 @@ func (w *xmlWriter) peek(v Value, pos token.Pos) Value {
 		return w.ev.force(v, pos)
 	}
 	if t, ok := v.(*Thunk); ok {
-		if t.state == thunkDone {
+		if t.done() {
 			return t.x
 		}
 	}
