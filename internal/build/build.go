@@ -37,12 +37,23 @@ type Substituter struct {
 // Options configure a Builder.
 type Options struct {
 	Store *local.Store
-	Jobs  int // builds at a time; 1 when 0
+	// Jobs is the number of builders running at a time (1 when 0); when
+	// more are ready, those with the largest input files go first.
+	// Registering outputs, and downloads copied from the download cache,
+	// run beside them.
+	Jobs  int
 	Cores int // NIX_BUILD_CORES; the number of CPUs when 0
 	// Paths are the sandbox paths (target -> host source);
 	// sandbox.DefaultPaths() when nil.
 	Paths        map[string]string
 	Substituters []Substituter
+	// Downloads is a folder of downloaded files named by their sha256,
+	// DIR/by-hash/SHA256/HEX (the layout of the Debian channel's cache,
+	// whose folder the CLI gives): the output of a builtin:cairn-fetchurl
+	// derivation is copied from there when its file is there with the
+	// declared hash, without the sandbox or the network, and a file
+	// downloaded is added to it. "" disables it.
+	Downloads string
 	// Progress receives one line per build or substitution started and
 	// warnings; nil discards them.
 	Progress io.Writer
@@ -52,7 +63,7 @@ type Options struct {
 type Builder struct {
 	opts  Options
 	st    *local.Store
-	sem   chan int // free build slots, by index (build users)
+	slots *slots // build slots, by index (build users)
 	mu    sync.Mutex
 	nodes map[string]*node
 	// failed are the builds and substitutions that failed, in order.
@@ -87,11 +98,7 @@ func New(opts Options) (*Builder, error) {
 		}
 		opts.Paths = p
 	}
-	b := &Builder{opts: opts, st: opts.Store, sem: make(chan int, opts.Jobs), nodes: map[string]*node{}}
-	for i := 0; i < opts.Jobs; i++ {
-		b.sem <- i
-	}
-	return b, nil
+	return &Builder{opts: opts, st: opts.Store, slots: newSlots(opts.Jobs), nodes: map[string]*node{}}, nil
 }
 
 // Error is a failed build.
@@ -238,14 +245,7 @@ func (b *Builder) realise(ctx context.Context, n *node) error {
 			return fmt.Errorf("cannot build '%s': dependency '%s' failed", n.drvPath, d.drvPath)
 		}
 	}
-	var slot int
-	select {
-	case slot = <-b.sem:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	defer func() { b.sem <- slot }()
-	err := b.build(ctx, n, slot)
+	err := b.build(ctx, n)
 	if err != nil {
 		b.mu.Lock()
 		b.failed = append(b.failed, err)
@@ -277,8 +277,9 @@ func (b *Builder) substitute(ctx context.Context, n *node, outs []string) bool {
 	return false
 }
 
-// build runs n's builder in the sandbox and registers its outputs.
-func (b *Builder) build(ctx context.Context, n *node, slot int) (err error) {
+// build runs n's builder in the sandbox, in a build slot, and registers
+// its outputs. A download found in the download cache needs no slot.
+func (b *Builder) build(ctx context.Context, n *node) (err error) {
 	outs := n.outputPaths()
 	var locks []*local.PathLock
 	defer func() {
@@ -319,39 +320,23 @@ func (b *Builder) build(ctx context.Context, n *node, slot int) (err error) {
 	for _, p := range outs {
 		b.st.LinkOutputLog(p, n.drvPath)
 	}
-	b.progress("building '%s'...", n.drvPath)
-	env, files, structured, err := structuredAttrs(n.drv)
+	cached, err := b.fromDownloads(n)
 	if err != nil {
 		return &Error{DrvPath: n.drvPath, Log: logPath, Err: err}
 	}
-	if !structured {
-		env = n.drv.Env
-	}
-	spec := &sandbox.Spec{
-		Builder:      n.drv.Builder,
-		Args:         n.drv.Args,
-		Env:          env,
-		BuildFiles:   files,
-		StoreDir:     b.st.StoreDir(),
-		RealStoreDir: b.st.RealStoreDir(),
-		Inputs:       inputs,
-		Outputs:      outs,
-		Paths:        b.opts.Paths,
-		Network:      n.drv.IsFixedOutput(),
-		Cores:        b.opts.Cores,
-		UID:          sandbox.DefaultUID + slot,
-		GID:          sandbox.DefaultGID,
-		Log:          logf,
-	}
-	// Builtin builders (builtin:cairn-files) run in the sandbox too: the
-	// sandbox's init runs them in Go, as the build user
-	// (docs/design/toplevel.md).
-	if err := sandbox.Run(ctx, spec); err != nil {
-		logf.Sync()
-		if ctx.Err() != nil {
-			return &Error{DrvPath: n.drvPath, Log: logPath, Err: ctx.Err()}
+	if cached {
+		b.progress("copying the output of '%s' from the download cache...", n.drvPath)
+		fmt.Fprintf(logf, "copied from the download cache %s\n", b.opts.Downloads)
+	} else {
+		slot, err := b.slots.acquire(ctx, b.weight(inputs))
+		if err != nil {
+			return err
 		}
-		return &Error{DrvPath: n.drvPath, Log: logPath, Err: fmt.Errorf("%w%s", err, logTail(logPath, 10))}
+		err = b.runSandboxed(ctx, n, slot, inputs, logf, logPath)
+		b.slots.release(slot)
+		if err != nil {
+			return err
+		}
 	}
 	var regs []local.Output
 	for name, o := range n.drv.Outputs {
@@ -374,6 +359,49 @@ func (b *Builder) build(ctx context.Context, n *node, slot int) (err error) {
 			removeTree(b.st.RealPath(p))
 		}
 		return &Error{DrvPath: n.drvPath, Log: logPath, Err: err}
+	}
+	if !cached {
+		b.keepDownload(n)
+	}
+	return nil
+}
+
+// runSandboxed runs n's builder in the sandbox; its outputs are then in
+// the store, not yet registered.
+func (b *Builder) runSandboxed(ctx context.Context, n *node, slot int, inputs []string, logf *os.File, logPath string) error {
+	b.progress("building '%s'...", n.drvPath)
+	env, files, structured, err := structuredAttrs(n.drv)
+	if err != nil {
+		return &Error{DrvPath: n.drvPath, Log: logPath, Err: err}
+	}
+	if !structured {
+		env = n.drv.Env
+	}
+	spec := &sandbox.Spec{
+		Builder:      n.drv.Builder,
+		Args:         n.drv.Args,
+		Env:          env,
+		BuildFiles:   files,
+		StoreDir:     b.st.StoreDir(),
+		RealStoreDir: b.st.RealStoreDir(),
+		Inputs:       inputs,
+		Outputs:      n.outputPaths(),
+		Paths:        b.opts.Paths,
+		Network:      n.drv.IsFixedOutput(),
+		Cores:        b.opts.Cores,
+		UID:          sandbox.DefaultUID + slot,
+		GID:          sandbox.DefaultGID,
+		Log:          logf,
+	}
+	// Builtin builders (builtin:cairn-files) run in the sandbox too: the
+	// sandbox's init runs them in Go, as the build user
+	// (docs/design/toplevel.md).
+	if err := sandbox.Run(ctx, spec); err != nil {
+		logf.Sync()
+		if ctx.Err() != nil {
+			return &Error{DrvPath: n.drvPath, Log: logPath, Err: ctx.Err()}
+		}
+		return &Error{DrvPath: n.drvPath, Log: logPath, Err: fmt.Errorf("%w%s", err, logTail(logPath, 10))}
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"cairn.dev/cairn/internal/build"
 	"cairn.dev/cairn/internal/build/sandbox"
 	"cairn.dev/cairn/internal/nixconf"
+	"cairn.dev/cairn/internal/pkgs/debian"
 	"cairn.dev/cairn/internal/store/binarycache"
 	"cairn.dev/cairn/internal/store/local"
 )
@@ -16,9 +17,12 @@ import (
 // binary caches and keys given on the command line or else configured in
 // ROOT/etc/nix/nix.conf (substituters, trusted-public-keys, as Nix reads
 // them), and the sandbox paths: the defaults (/bin/sh and its closure)
-// plus nix.conf's sandbox-paths.
+// plus nix.conf's sandbox-paths; the download cache is the Debian
+// channel's cache folder.
 func buildOptions(env *Env, st *local.Store, root string, jobs int, subURLs, keyArgs []string) (build.Options, error) {
-	o := build.Options{Store: st, Jobs: jobs, Progress: env.Stderr}
+	// Downloads (builtin:cairn-fetchurl) share the Debian channel's cache
+	// of files by hash.
+	o := build.Options{Store: st, Jobs: jobs, Progress: env.Stderr, Downloads: debian.DefaultCacheDir(env.Getenv)}
 	conf, err := nixconf.Load(filepath.Join(root, "etc", "nix", "nix.conf"))
 	if err != nil {
 		return o, err

@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -281,7 +282,14 @@ func (b *filesBuild) union(e Entry, dest string) error {
 		}
 		for _, p := range links {
 			sub := strings.Trim(path.Clean(p), "/")
-			if err := b.link(e.Collisions, path.Join(src, sub), filepath.Join(host, sub), filepath.Join(dest, sub)); err != nil {
+			fi, err := os.Lstat(filepath.Join(host, sub))
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if err := b.link(e.Collisions, path.Join(src, sub), filepath.Join(host, sub), filepath.Join(dest, sub), fi.IsDir()); err != nil {
 				return err
 			}
 		}
@@ -289,44 +297,42 @@ func (b *filesBuild) union(e Entry, dest string) error {
 	return nil
 }
 
-// link puts into dest a link to the logical path src (host path host),
-// recursing into folders.
-func (b *filesBuild) link(collisions, src, host, dest string) error {
-	fi, err := os.Lstat(host)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	have, herr := os.Lstat(dest)
-	if fi.IsDir() {
-		if herr == nil && !have.IsDir() {
+// link puts into dest a link to the logical path src (host path host,
+// a folder if dir), recursing into folders. It creates first and looks
+// at what is there only when something is (the output is new, so that is
+// rare): one system call per file linked.
+func (b *filesBuild) link(collisions, src, host, dest string, dir bool) error {
+	if !dir {
+		err := os.Symlink(src, dest)
+		if errors.Is(err, fs.ErrExist) {
+			if t, err := os.Readlink(dest); err == nil && t == src {
+				return nil
+			}
 			return b.collide(collisions, src, dest)
 		}
-		if herr != nil {
-			if err := os.Mkdir(dest, 0o755); err != nil {
-				return err
-			}
-		}
-		ents, err := os.ReadDir(host)
+		return err
+	}
+	if err := os.Mkdir(dest, 0o755); errors.Is(err, fs.ErrExist) {
+		have, err := os.Lstat(dest)
 		if err != nil {
 			return err
 		}
-		for _, d := range ents {
-			if err := b.link(collisions, path.Join(src, d.Name()), filepath.Join(host, d.Name()), filepath.Join(dest, d.Name())); err != nil {
-				return err
-			}
+		if !have.IsDir() {
+			return b.collide(collisions, src, dest)
 		}
-		return nil
+	} else if err != nil {
+		return err
 	}
-	if herr == nil {
-		if t, err := os.Readlink(dest); err == nil && t == src {
-			return nil
+	ents, err := os.ReadDir(host)
+	if err != nil {
+		return err
+	}
+	for _, d := range ents {
+		if err := b.link(collisions, src+"/"+d.Name(), host+"/"+d.Name(), dest+"/"+d.Name(), d.IsDir()); err != nil {
+			return err
 		}
-		return b.collide(collisions, src, dest)
 	}
-	return os.Symlink(src, dest)
+	return nil
 }
 
 func (b *filesBuild) collide(collisions, src, dest string) error {

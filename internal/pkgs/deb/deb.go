@@ -26,7 +26,8 @@ import (
 	"strings"
 
 	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
+
+	"cairn.dev/cairn/internal/pkgs/deb/xz"
 )
 
 // Part names the tar of a .deb an entry comes from.
@@ -152,7 +153,7 @@ func decompress(name string, r io.Reader) (io.Reader, func(), error) {
 	case ext == ".xz":
 		z, err := xz.NewReader(r)
 		if err != nil {
-			return nil, nil, fmt.Errorf("xz: %w", err)
+			return nil, nil, err
 		}
 		return z, func() {}, nil
 	case ext == ".zst":
@@ -184,6 +185,11 @@ func walkTar(ctx context.Context, name string, r io.Reader, part Part, visit Vis
 		}
 		h, err := tr.Next()
 		if err == io.EOF {
+			// The rest of the stream (the tar's padding) is read too,
+			// so that the compressor's integrity check is verified.
+			if _, err := io.Copy(io.Discard, zr); err != nil {
+				return fmt.Errorf("after the tar: %w", err)
+			}
 			return nil
 		}
 		if err != nil {
