@@ -13,8 +13,11 @@ import (
 // canonicalise gives the tree at p the metadata of a store object, as
 // Nix's canonicalisePathMetaData: owned by root, mode 0444 (0555 for
 // executables and directories), no setuid, setgid or sticky bits, mtime 1
-// (symlinks too). Each file and directory is synced to disk, so that a
-// rename after canonicalise publishes complete contents.
+// (symlinks too). The tree is then synced to disk (one syncfs of its file
+// system rather than an fsync per file and folder: the same guarantee, a
+// rename after canonicalise publishes complete contents, for one system
+// call), so that the registration that follows never names a path whose
+// contents a crash could lose.
 func canonicalise(p string) error {
 	// Children first, so that read-only directories are finished last.
 	var dirs []string
@@ -35,9 +38,6 @@ func canonicalise(p string) error {
 			mode := uint32(0o444)
 			if fi.Mode()&0o100 != 0 {
 				mode = 0o555
-			}
-			if err := syncFile(q); err != nil {
-				return err
 			}
 			if err := chown(q); err != nil {
 				return err
@@ -69,9 +69,23 @@ func canonicalise(p string) error {
 		if err := setMtime1(q); err != nil {
 			return fmt.Errorf("canonicalising: %w", err)
 		}
-		if err := syncFile(q); err != nil {
-			return fmt.Errorf("canonicalising: %w", err)
-		}
+	}
+	if err := syncFS(filepath.Dir(p)); err != nil {
+		return fmt.Errorf("canonicalising: %w", err)
+	}
+	return nil
+}
+
+// syncFS writes every dirty file and folder of the file system holding
+// dir to disk (syncfs(2)).
+func syncFS(dir string) error {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("syncing %s: %w", dir, err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Syncfs(fd); err != nil {
+		return fmt.Errorf("syncing %s: %w", dir, err)
 	}
 	return nil
 }

@@ -67,8 +67,32 @@ func (s *Store) withDB(fn func(*dbTx) error) error {
 	return err
 }
 
+// withDBRead runs fn in a read-only transaction: a shared lock, and no
+// write or sync of the database file (a validity check or a closure
+// query costs no fdatasync).
+func (s *Store) withDBRead(fn func(*dbTx) error) error {
+	s.dbMu.Lock()
+	defer s.dbMu.Unlock()
+	db, err := bolt.Open(s.dbPath, 0o644, &bolt.Options{Timeout: 5 * time.Minute, ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("opening the store database %s: %w", s.dbPath, err)
+	}
+	err = db.View(func(tx *bolt.Tx) error { return fn(&dbTx{s: s, tx: tx}) })
+	if cerr := db.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("closing the store database: %w", cerr)
+	}
+	return err
+}
+
+// bucket returns the paths bucket; nil in a read-only transaction on a
+// database that has none yet.
+func (t *dbTx) bucket() *bolt.Bucket { return t.tx.Bucket(bucketPaths) }
+
 func (t *dbTx) get(path string) (*PathInfo, error) {
-	v := t.tx.Bucket(bucketPaths).Get([]byte(filepath.Base(path)))
+	var v []byte
+	if b := t.bucket(); b != nil {
+		v = b.Get([]byte(filepath.Base(path)))
+	}
 	if v == nil {
 		return nil, fmt.Errorf("'%s': %w", path, errNotValid)
 	}
@@ -76,7 +100,8 @@ func (t *dbTx) get(path string) (*PathInfo, error) {
 }
 
 func (t *dbTx) valid(path string) bool {
-	return t.tx.Bucket(bucketPaths).Get([]byte(filepath.Base(path))) != nil
+	b := t.bucket()
+	return b != nil && b.Get([]byte(filepath.Base(path))) != nil
 }
 
 // put registers info; every reference must be valid or info itself.
@@ -114,7 +139,11 @@ func (t *dbTx) delete(path string) error {
 }
 
 func (t *dbTx) each(fn func(*PathInfo) error) error {
-	return t.tx.Bucket(bucketPaths).ForEach(func(k, v []byte) error {
+	b := t.bucket()
+	if b == nil {
+		return nil
+	}
+	return b.ForEach(func(k, v []byte) error {
 		info, err := t.s.decode(string(k), v)
 		if err != nil {
 			return err
@@ -156,7 +185,7 @@ func (s *Store) QueryPathInfo(path string) (*PathInfo, error) {
 		return nil, err
 	}
 	var info *PathInfo
-	err := s.withDB(func(t *dbTx) error {
+	err := s.withDBRead(func(t *dbTx) error {
 		var err error
 		info, err = t.get(path)
 		return err
@@ -170,7 +199,7 @@ func (s *Store) IsValid(path string) (bool, error) {
 		return true, nil
 	}
 	var ok bool
-	err := s.withDB(func(t *dbTx) error {
+	err := s.withDBRead(func(t *dbTx) error {
 		ok = t.valid(path)
 		return nil
 	})
@@ -183,7 +212,7 @@ func (s *Store) IsValid(path string) (bool, error) {
 // ValidPaths returns every valid path, sorted.
 func (s *Store) ValidPaths() ([]*PathInfo, error) {
 	var infos []*PathInfo
-	err := s.withDB(func(t *dbTx) error {
+	err := s.withDBRead(func(t *dbTx) error {
 		return t.each(func(i *PathInfo) error {
 			infos = append(infos, i)
 			return nil
@@ -217,7 +246,7 @@ func (s *Store) AddSignatures(path string, sigs []string) error {
 // sorted: every path must be valid.
 func (s *Store) Closure(paths []string) ([]string, error) {
 	seen := map[string]bool{}
-	err := s.withDB(func(t *dbTx) error {
+	err := s.withDBRead(func(t *dbTx) error {
 		stack := append([]string(nil), paths...)
 		for len(stack) > 0 {
 			p := stack[len(stack)-1]
