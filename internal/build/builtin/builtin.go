@@ -104,6 +104,10 @@ type Entry struct {
 	Sources     []string `json:"sources"`
 	PathsToLink []string `json:"pathsToLink"`
 	Collisions  string   `json:"collisions"`
+	// LinkFolders: a folder that only one source provides is one link
+	// to that folder rather than a folder of links (as nixpkgs'
+	// buildEnv does); further entries cannot be made inside it.
+	LinkFolders bool `json:"linkFolders"`
 
 	// fhs: the Sources (unpacked Debian packages) laid out as a Debian
 	// root (merged /usr) of links into the store, with empty folders at
@@ -173,10 +177,13 @@ func (e *Entry) check() error {
 }
 
 type filesBuild struct {
-	ctx    context.Context
-	r      *Request
-	root   string // host path of the output
-	inputs map[string]bool
+	// folders counts, for a union with LinkFolders, the sources that
+	// provide each folder (by its host path in the output).
+	folders map[string]int
+	ctx     context.Context
+	r       *Request
+	root    string // host path of the output
+	inputs  map[string]bool
 }
 
 func (b *filesBuild) make(e Entry) error {
@@ -264,7 +271,8 @@ func (b *filesBuild) union(e Entry, dest string) error {
 	if len(links) == 0 {
 		links = []string{"/"}
 	}
-	for _, src := range e.Sources {
+	hosts := make([]string, len(e.Sources))
+	for i, src := range e.Sources {
 		rel, ok := strings.CutPrefix(src, b.r.StoreDir+"/")
 		if !ok || rel == "" {
 			return fmt.Errorf("source %q is not in %s", src, b.r.StoreDir)
@@ -280,6 +288,43 @@ func (b *filesBuild) union(e Entry, dest string) error {
 		if !fi.IsDir() {
 			return fmt.Errorf("source %s is not a folder (a union links the contents of folders)", src)
 		}
+		hosts[i] = host
+	}
+	b.folders = nil
+	if e.LinkFolders {
+		// How many sources provide each folder (by its path in dest).
+		b.folders = map[string]int{}
+		var count func(host, at string) error
+		count = func(host, at string) error {
+			b.folders[at]++
+			ents, err := os.ReadDir(host)
+			if err != nil {
+				return err
+			}
+			for _, d := range ents {
+				if d.IsDir() {
+					if err := count(host+"/"+d.Name(), at+"/"+d.Name()); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}
+		for _, host := range hosts {
+			for _, p := range links {
+				sub := strings.Trim(path.Clean(p), "/")
+				if fi, err := os.Lstat(filepath.Join(host, sub)); err == nil && fi.IsDir() {
+					if err := count(filepath.Join(host, sub), filepath.Join(dest, sub)); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		// The union's own folder is never a link.
+		b.folders[dest] += 2
+	}
+	for i, src := range e.Sources {
+		host := hosts[i]
 		for _, p := range links {
 			sub := strings.Trim(path.Clean(p), "/")
 			fi, err := os.Lstat(filepath.Join(host, sub))
@@ -308,6 +353,14 @@ func (b *filesBuild) link(collisions, src, host, dest string, dir bool) error {
 			if t, err := os.Readlink(dest); err == nil && t == src {
 				return nil
 			}
+			return b.collide(collisions, src, dest)
+		}
+		return err
+	}
+	if b.folders != nil && b.folders[dest] == 1 {
+		// Only this source has the folder: link it whole.
+		err := os.Symlink(src, dest)
+		if errors.Is(err, fs.ErrExist) {
 			return b.collide(collisions, src, dest)
 		}
 		return err

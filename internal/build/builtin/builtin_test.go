@@ -136,6 +136,36 @@ func TestUnion(t *testing.T) {
 	)
 }
 
+// TestUnionLinkFolders: with linkFolders, a folder one source provides is
+// a link to it; folders several provide are folders of links; a file
+// where another source has a folder collides as before.
+func TestUnionLinkFolders(t *testing.T) {
+	real := store(t,
+		"aaaa-a/bin/a=A", "aaaa-a/share/doc/a=docA",
+		"bbbb-b/bin/b=B", "bbbb-b/lib/x=X", "bbbb-b/share/man/b=manB",
+	)
+	sources := []string{"/nix/store/aaaa-a", "/nix/store/bbbb-b"}
+	out, err := run(t, real, []Entry{{Type: "union", Sources: sources, Collisions: "error", LinkFolders: true}}, sources...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, tree(t, out),
+		"./",
+		"bin/",
+		"bin/a -> /nix/store/aaaa-a/bin/a",
+		"bin/b -> /nix/store/bbbb-b/bin/b",
+		"lib -> /nix/store/bbbb-b/lib",
+		"share/",
+		"share/doc -> /nix/store/aaaa-a/share/doc",
+		"share/man -> /nix/store/bbbb-b/share/man",
+	)
+	real = store(t, "aaaa-a/lib=a file", "bbbb-b/lib/x=X")
+	_, err = run(t, real, []Entry{{Type: "union", Sources: sources, Collisions: "error", LinkFolders: true}}, sources...)
+	if err == nil || !strings.Contains(err.Error(), "collision at lib: /nix/store/aaaa-a/lib and /nix/store/bbbb-b/lib") {
+		t.Errorf("error %v, want a collision at lib", err)
+	}
+}
+
 func TestUnionCollisions(t *testing.T) {
 	real := store(t, "aaaa-a/bin/x=A", "bbbb-b/bin/x=B")
 	sources := []string{"/nix/store/aaaa-a", "/nix/store/bbbb-b"}

@@ -448,7 +448,8 @@ let
       inherit name system deb;
       builder = "builtin:cairn-unpack-deb";
     };
-  # A package: the union of its unpacked closure, its own files first.
+  # A package: the union of its unpacked closure, its own files first (a
+  # folder one package provides is one link to it).
   package =
     name: version: channel: closure:
     derivation {
@@ -461,6 +462,7 @@ let
           path = "";
           sources = closure;
           collisions = "first";
+          linkFolders = true;
         }
       ];
     }
