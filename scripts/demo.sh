@@ -3,10 +3,13 @@
 # local root folder (demo-root/ by default). Nothing outside that folder is
 # touched: the store is demo-root/nix/store, the system's /etc is
 # demo-root/etc, and the services run under cairn's own supervisor.
+# Downloads from Debian's archive are cached in demo-cache/ (kept across
+# runs, so only the first one downloads).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cairn=${CAIRN:-bin/cairn}
 root=${CAIRN_DEMO_ROOT:-$PWD/demo-root}
+export XDG_CACHE_HOME=${CAIRN_DEMO_CACHE:-$PWD/demo-cache}
 
 step() {
 	printf '\n\033[1m$ %s\033[0m\n' "$*"
