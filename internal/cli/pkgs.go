@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"cairn.dev/cairn/internal/pkgs/deb"
+	"cairn.dev/cairn/internal/pkgs/debexpr"
 	"context"
 	"fmt"
 	"runtime"
@@ -72,12 +74,22 @@ func runPkgs(ctx context.Context, env *Env, args []string) int {
 			}
 			continue
 		}
-		ps := idx.Lookup(f.args[0])
+		name := strings.TrimPrefix(f.args[0], "pkgs.")
+		ps := idx.Lookup(name)
+		if len(ps) == 0 && strings.Contains(name, "_") {
+			// A NixOS-style alias (postgresql_15 for postgresql-15).
+			for _, n := range idx.Names() {
+				if debexpr.Alias(n) == name {
+					ps = idx.Lookup(n)
+					break
+				}
+			}
+		}
 		if len(ps) == 0 {
 			continue
 		}
 		found = true
-		if err := showPackage(env, tw, c, idx, ps[0], f.closure); err != nil {
+		if err := showPackage(ctx, env, tw, c, c.Client(cache, nil), idx, ps[0], f.closure); err != nil {
 			tw.Flush()
 			fmt.Fprintf(env.Stderr, "error: %v\n", err)
 			return exitFailure
@@ -95,18 +107,18 @@ func runPkgs(ctx context.Context, env *Env, args []string) int {
 	return exitOK
 }
 
-func showPackage(env *Env, tw *tabwriter.Writer, c channel.Channel, idx *debian.Index, p *debian.Package, listClosure bool) error {
-	cl, err := idx.Resolve(p.Name)
+func showPackage(ctx context.Context, env *Env, tw *tabwriter.Writer, c channel.Channel, cl *debian.Client, idx *debian.Index, p *debian.Package, listClosure bool) error {
+	closure, err := idx.Resolve(p.Name)
 	if err != nil {
 		return err
 	}
 	var size int64
-	for _, q := range cl.Packages {
+	for _, q := range closure.Packages {
 		size += q.Size
 	}
 	licence := p.License
 	if licence == "" {
-		licence = "unknown (not in the Packages index)"
+		licence = packageLicence(ctx, cl, p)
 	}
 	src := p.SourceName()
 	if p.SourceVersion != "" {
@@ -123,7 +135,7 @@ func showPackage(env *Env, tw *tabwriter.Writer, c channel.Channel, idx *debian.
 		{"homepage", p.Homepage},
 		{"description", p.Description},
 		{"depends", strings.Join(nonEmpty(p.PreDepends, p.Depends), ", ")},
-		{"closure", fmt.Sprintf("%d packages, %.1f MiB of .deb files", len(cl.Packages), float64(size)/(1<<20))},
+		{"closure", fmt.Sprintf("%d packages, %.1f MiB of .deb files", len(closure.Packages), float64(size)/(1<<20))},
 	}
 	for _, r := range rows {
 		if r[1] != "" {
@@ -132,9 +144,9 @@ func showPackage(env *Env, tw *tabwriter.Writer, c channel.Channel, idx *debian.
 	}
 	if listClosure {
 		tw.Flush()
-		for _, q := range cl.Packages {
+		for _, q := range closure.Packages {
 			why := "(requested)"
-			if st, ok := cl.Reason[q.Name]; ok {
+			if st, ok := closure.Reason[q.Name]; ok {
 				why = st.Parent + ": " + st.Rel.String()
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", q.Name, q.Version, why)
@@ -151,4 +163,24 @@ func nonEmpty(ss ...string) []string {
 		}
 	}
 	return out
+}
+
+// packageLicence reads the licences from the package's own copyright
+// file (Debian's Packages index has no licence field): the .deb from the
+// download cache, fetched and hash-checked when missing.
+func packageLicence(ctx context.Context, cl *debian.Client, p *debian.Package) string {
+	file, err := cl.FetchDeb(ctx, p)
+	if err != nil {
+		return "unknown (the .deb could not be fetched: " + err.Error() + ")"
+	}
+	ls, ok, err := deb.Licences(ctx, file, p.Name)
+	switch {
+	case err != nil:
+		return "unknown (" + err.Error() + ")"
+	case !ok:
+		return "see /usr/share/doc/" + p.Name + "/copyright (not machine-readable)"
+	case len(ls) == 0:
+		return "none declared in /usr/share/doc/" + p.Name + "/copyright"
+	}
+	return strings.Join(ls, "; ") + " (from /usr/share/doc/" + p.Name + "/copyright)"
 }

@@ -116,4 +116,9 @@ func TestRunPackageBookworm(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "nginx version: nginx/1.") {
 		t.Fatalf("run nginx: exit %d: %s", code, stderr)
 	}
+	// The licence comes from the package's DEP-5 copyright file.
+	code, out, stderr = runCairn(t, dir, cache, "pkgs", "show", "nginx")
+	if code != 0 || !strings.Contains(out, "licence:       BSD-2-clause") || !strings.Contains(out, "(from /usr/share/doc/nginx/copyright)") {
+		t.Errorf("pkgs show nginx: exit %d\n%s%s", code, out, stderr)
+	}
 }

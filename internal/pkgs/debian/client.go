@@ -352,3 +352,29 @@ func (c *Client) get(ctx context.Context, url string) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// FetchDeb returns the cache file holding p's .deb: the download cache's
+// by-hash/SHA256/HEX (the same one the build engine's fixed-output
+// downloads use), fetched from the mirror when missing and written only
+// after its SHA256 matched the index's.
+func (c *Client) FetchDeb(ctx context.Context, p *Package) (string, error) {
+	if p.Filename == "" || p.SHA256 == "" {
+		return "", fmt.Errorf("%s %s has no Filename or SHA256 in the index", p.Name, p.Version)
+	}
+	cached := c.blobPath(p.SHA256)
+	if data, err := os.ReadFile(cached); err == nil && sha256hex(data) == p.SHA256 {
+		return cached, nil
+	}
+	url := c.Mirror + "/" + p.Filename
+	data, err := c.get(ctx, url)
+	if err != nil {
+		return "", err
+	}
+	if err := CheckHash(url, data, FileHash{SHA256: p.SHA256, Size: p.Size}); err != nil {
+		return "", err
+	}
+	if _, err := atomicfile.WriteFile(cached, data, 0o644); err != nil {
+		return "", fmt.Errorf("caching %s: %w", p.DebName(), err)
+	}
+	return cached, nil
+}
