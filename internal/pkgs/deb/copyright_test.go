@@ -31,3 +31,18 @@ License: BSD-2-clause
 		t.Errorf("a free-form file: %q %v, want not machine-readable", got, ok)
 	}
 }
+
+func FuzzParseCopyright(f *testing.F) {
+	f.Add("Format: x\n\nFiles: *\nLicense: MIT\n")
+	f.Add("License:\n License: x\n\n\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		ls, _ := ParseCopyright(text)
+		seen := map[string]bool{}
+		for _, l := range ls {
+			if l == "" || seen[l] {
+				t.Fatalf("empty or repeated licence in %q", ls)
+			}
+			seen[l] = true
+		}
+	})
+}
