@@ -3,12 +3,10 @@ package cli
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"cairn.dev/cairn/internal/pkgs/debian"
 	"cairn.dev/cairn/internal/pkgs/debian/debiantest"
@@ -75,35 +73,7 @@ func TestRunPackageTampered(t *testing.T) {
 // fetched from the mirror into the store under --root, unpacked, and run
 // from its closure. It skips offline; downloads stay in the user's cache.
 func TestRunPackageBookworm(t *testing.T) {
-	if testing.Short() {
-		t.Skip("network test")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("cairn run needs root")
-	}
-	mirror, err := debian.HostMirror("/")
-	if err != nil {
-		t.Skip(err)
-	}
-	if _, err := os.Stat(debian.DefaultKeyring); err != nil {
-		t.Skip(err)
-	}
-	host := strings.TrimPrefix(strings.TrimPrefix(mirror, "http://"), "https://")
-	host, _, _ = strings.Cut(host, "/")
-	if !strings.Contains(host, ":") {
-		host += ":80"
-	}
-	conn, err := net.DialTimeout("tcp", host, 5*time.Second)
-	if err != nil {
-		t.Skipf("mirror unreachable: %v", err)
-	}
-	conn.Close()
-	cache := os.Getenv("XDG_CACHE_HOME")
-	if cache == "" {
-		if cache, err = os.UserCacheDir(); err != nil {
-			t.Skip(err)
-		}
-	}
+	cache := needMirror(t, true)
 	dir, root := t.TempDir(), t.TempDir()
 	if code, _, stderr := runCairn(t, dir, cache, "channel", "add", "debian", "--suite", "bookworm", "--arch", "amd64"); code != 0 {
 		t.Fatalf("channel add: exit %d: %s", code, stderr)

@@ -12,46 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"cairn.dev/cairn/internal/pkgs/debian"
 	"cairn.dev/cairn/internal/service/supervise"
 )
-
-// needMirror skips the test unless it runs as root and the host's Debian
-// mirror answers; it returns the cache folder downloads are kept in
-// across runs (XDG_CACHE_HOME for the commands).
-func needMirror(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("network test")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("building in the sandbox and confining services need root")
-	}
-	mirror, err := debian.HostMirror("/")
-	if err != nil {
-		t.Skip(err)
-	}
-	if _, err := os.Stat(debian.DefaultKeyring); err != nil {
-		t.Skip(err)
-	}
-	host := strings.TrimPrefix(strings.TrimPrefix(mirror, "http://"), "https://")
-	host, _, _ = strings.Cut(host, "/")
-	if !strings.Contains(host, ":") {
-		host += ":80"
-	}
-	conn, err := net.DialTimeout("tcp", host, 5*time.Second)
-	if err != nil {
-		t.Skipf("mirror unreachable: %v", err)
-	}
-	conn.Close()
-	cache := os.Getenv("XDG_CACHE_HOME")
-	if cache == "" {
-		if cache, err = os.UserCacheDir(); err != nil {
-			t.Skip(err)
-		}
-	}
-	return cache
-}
 
 // freePort returns a loopback TCP port nothing listens on.
 func freePort(t *testing.T) int {
@@ -160,7 +122,7 @@ func serverHeader(t *testing.T, port int) (string, string) {
 // generation takes nginx from the trixie channel, and a rollback brings
 // back the version that ran before.
 func TestServicesFromDebianPackages(t *testing.T) {
-	cache := needMirror(t)
+	cache := needMirror(t, true)
 	dir, root := t.TempDir(), t.TempDir()
 	for _, suite := range []string{"bookworm", "trixie"} {
 		if code, _, stderr := runCairn(t, dir, cache, "channel", "add", suite, "--suite", suite, "--arch", "amd64"); code != 0 {
