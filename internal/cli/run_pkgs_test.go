@@ -1,15 +1,11 @@
 package cli
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"cairn.dev/cairn/internal/pkgs/debian"
-	"cairn.dev/cairn/internal/pkgs/debian/debiantest"
 )
 
 // TestRunPackageTampered pins a loopback channel whose index gives the
@@ -20,20 +16,9 @@ func TestRunPackageTampered(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("building in the sandbox needs root")
 	}
-	good := []byte("the .deb the index was made from\n")
-	sum := sha256.Sum256(good)
-	index := "Package: tiny\nVersion: 1.0-1\nArchitecture: amd64\nFilename: pool/main/t/tiny/tiny_1.0-1_amd64.deb\nSHA256: " +
-		hex.EncodeToString(sum[:]) + "\nSize: 33\nDescription: a package\n"
-	m := debiantest.New(t, "test", map[string]string{"main/binary-amd64": index}, debiantest.Options{})
+	m, index, dir, cache := tinyChannel(t, []byte("the .deb the index was made from\n"), "pool/main/t/tiny/tiny_1.0-1_amd64.deb")
 	m.Files["pool/main/t/tiny/tiny_1.0-1_amd64.deb"] = []byte("a .deb someone put in its place\n")
-	dir, cache, root := t.TempDir(), t.TempDir(), t.TempDir()
-	keyring := filepath.Join(dir, "test.gpg")
-	if err := os.WriteFile(keyring, m.Keyring, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if code, _, stderr := runCairn(t, dir, cache, "channel", "add", "deb", "--suite", "test", "--mirror", m.URL, "--keyring", keyring, "--arch", "amd64"); code != 0 {
-		t.Fatalf("channel add: exit %d: %s", code, stderr)
-	}
+	root := t.TempDir()
 	code, _, stderr := runCairn(t, dir, cache, "run", "--root", root, "tiny", "--", "true")
 	if code != exitFailure || !strings.Contains(stderr, "hash mismatch") {
 		t.Fatalf("run tiny: exit %d, want %d and a hash mismatch: %s", code, exitFailure, stderr)

@@ -25,19 +25,9 @@ func TestSwitchBadPackage(t *testing.T) {
 		t.Skip("building in the sandbox needs root")
 	}
 	good := []byte("the .deb the index was made from, long enough to be cut\n")
-	sum := sha256.Sum256(good)
 	const pool = "pool/main/t/tiny/tiny_1.0-1_amd64.deb"
-	index := "Package: tiny\nVersion: 1.0-1\nArchitecture: amd64\nFilename: " + pool + "\nSHA256: " +
-		hex.EncodeToString(sum[:]) + "\nSize: " + strconv.Itoa(len(good)) + "\nDescription: a package\n"
-	m := debiantest.New(t, "test", map[string]string{"main/binary-amd64": index}, debiantest.Options{})
-	dir, cache, root := t.TempDir(), t.TempDir(), t.TempDir()
-	keyring := filepath.Join(dir, "test.gpg")
-	if err := os.WriteFile(keyring, m.Keyring, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if code, _, stderr := runCairn(t, dir, cache, "channel", "add", "deb", "--suite", "test", "--mirror", m.URL, "--keyring", keyring, "--arch", "amd64"); code != 0 {
-		t.Fatalf("channel add: exit %d: %s", code, stderr)
-	}
+	m, index, dir, cache := tinyChannel(t, good, pool)
+	root := t.TempDir()
 	config := filepath.Join(dir, "configuration.nix")
 	write := func(pkgs string) {
 		t.Helper()
@@ -86,6 +76,28 @@ func TestSwitchBadPackage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// tinyChannel serves a signed loopback channel "deb" whose index has one
+// package, tiny, made from the .deb content good at pool (the test may
+// then serve something else there), and adds it to the lock of a fresh
+// folder dir; cache is the commands' cache.
+func tinyChannel(t *testing.T, good []byte, pool string) (m *debiantest.Mirror, index, dir, cache string) {
+	t.Helper()
+	sum := sha256.Sum256(good)
+	index = "Package: tiny\nVersion: 1.0-1\nArchitecture: amd64\nFilename: " + pool + "\nSHA256: " +
+		hex.EncodeToString(sum[:]) + "\nSize: " + strconv.Itoa(len(good)) + "\nDescription: a package\n"
+	m = debiantest.New(t, "test", map[string]string{"main/binary-amd64": index}, debiantest.Options{})
+	m.Files[pool] = good
+	dir, cache = t.TempDir(), t.TempDir()
+	keyring := filepath.Join(dir, "test.gpg")
+	if err := os.WriteFile(keyring, m.Keyring, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCairn(t, dir, cache, "channel", "add", "deb", "--suite", "test", "--mirror", m.URL, "--keyring", keyring, "--arch", "amd64"); code != 0 {
+		t.Fatalf("channel add: exit %d: %s", code, stderr)
+	}
+	return m, index, dir, cache
 }
 
 // treeListing lists what a switch changes under root (every path but
