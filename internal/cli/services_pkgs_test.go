@@ -15,6 +15,28 @@ import (
 	"cairn.dev/cairn/internal/service/supervise"
 )
 
+// startSupervisor runs a supervisor in this process until the test ends.
+func startSupervisor(t *testing.T, cfg supervise.Config) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	d, err := supervise.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready, done := make(chan struct{}), make(chan error, 1)
+	go func() { done <- d.Run(ctx, func() { close(ready) }) }()
+	select {
+	case <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+}
+
 // freePort returns a loopback TCP port nothing listens on.
 func freePort(t *testing.T) int {
 	t.Helper()
@@ -133,22 +155,7 @@ func TestServicesFromDebianPackages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	d, err := supervise.New(supervise.Config{Root: root, Confine: self})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ready, done := make(chan struct{}), make(chan error, 1)
-	go func() { done <- d.Run(ctx, func() { close(ready) }) }()
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
+	startSupervisor(t, supervise.Config{Root: root, Confine: self})
 
 	httpPort, pgPort := freePort(t), freePort(t)
 	config := filepath.Join(dir, "configuration.nix")

@@ -1,7 +1,7 @@
 package cli_test
 
 import (
-	"context"
+	"cairn.dev/cairn/internal/cli"
 	"fmt"
 	"io/fs"
 	"os"
@@ -90,23 +90,7 @@ func newFaultRoot(t *testing.T, withSupervisor bool) *faultRoot {
 	r.write("nix/store/new-system/units/b.service", unitFile("b2"), 0o444)
 	r.write("nix/store/new-system/units/d.service", unitFile("d2"), 0o444)
 	if withSupervisor {
-		ctx, cancel := context.WithCancel(context.Background())
-		d, err := supervise.New(supervise.Config{Root: r.dir})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ready := make(chan struct{})
-		done := make(chan error, 1)
-		go func() { done <- d.Run(ctx, func() { close(ready) }) }()
-		select {
-		case <-ready:
-		case err := <-done:
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			cancel()
-			<-done
-		})
+		cli.StartSupervisor(t, supervise.Config{Root: r.dir})
 	}
 	return r
 }

@@ -258,6 +258,19 @@ func (b *filesBuild) mkdirs(rel string) error {
 	return nil
 }
 
+// source checks a source of an entry (a store path or a path below one,
+// of an input of the derivation) and returns where it is on this host.
+func (b *filesBuild) source(src string) (string, error) {
+	rel, ok := strings.CutPrefix(src, b.r.StoreDir+"/")
+	if !ok || rel == "" {
+		return "", fmt.Errorf("source %q is not in %s", src, b.r.StoreDir)
+	}
+	if b.r.Inputs != nil && !b.inputs[strings.SplitN(rel, "/", 2)[0]] {
+		return "", fmt.Errorf("source %s is not an input of the derivation", src)
+	}
+	return filepath.Join(b.r.RealStoreDir, rel), nil
+}
+
 // union links the files of e.Sources below dest.
 func (b *filesBuild) union(e Entry, dest string) error {
 	rel := e.Path
@@ -273,14 +286,10 @@ func (b *filesBuild) union(e Entry, dest string) error {
 	}
 	hosts := make([]string, len(e.Sources))
 	for i, src := range e.Sources {
-		rel, ok := strings.CutPrefix(src, b.r.StoreDir+"/")
-		if !ok || rel == "" {
-			return fmt.Errorf("source %q is not in %s", src, b.r.StoreDir)
+		host, err := b.source(src)
+		if err != nil {
+			return err
 		}
-		if b.r.Inputs != nil && !b.inputs[strings.SplitN(rel, "/", 2)[0]] {
-			return fmt.Errorf("source %s is not an input of the derivation", src)
-		}
-		host := filepath.Join(b.r.RealStoreDir, rel)
 		fi, err := os.Stat(host)
 		if err != nil {
 			return fmt.Errorf("source %s: %w", src, err)

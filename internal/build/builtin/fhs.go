@@ -3,6 +3,7 @@ package builtin
 import (
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -27,14 +28,14 @@ func (b *filesBuild) fhs(e Entry, dest string) error {
 	}
 	var pkgs []fhs.Package
 	for _, src := range e.Sources {
-		r, ok := strings.CutPrefix(src, b.r.StoreDir+"/")
-		if !ok || r == "" || strings.Contains(r, "/") {
+		host, err := b.source(src)
+		if err != nil {
+			return err
+		}
+		if path.Dir(src) != b.r.StoreDir {
 			return fmt.Errorf("fhs source %q is not a store path", src)
 		}
-		if b.r.Inputs != nil && !b.inputs[r] {
-			return fmt.Errorf("fhs source %s is not an input of the derivation", src)
-		}
-		pkgs = append(pkgs, fhs.Package{Path: src, Real: filepath.Join(b.r.RealStoreDir, r)})
+		pkgs = append(pkgs, fhs.Package{Path: src, Real: host})
 	}
 	plan, err := fhs.Layout(pkgs, e.MountPoints)
 	if err != nil {

@@ -48,11 +48,9 @@ let
       );
       packages = c.packages ++ lib.lists.optional (c.binSh != null) c.binSh;
       closure = lib.lists.unique (lib.lists.concatMap (p: p.closure or [ p ]) packages);
-      root = derivation {
+      root = pkgs.cairnFiles {
         name = "unit-${lib.strings.replaceStrings [ "@" ] [ "_" ] name}-root";
-        system = "builtin";
-        builder = "builtin:cairn-files";
-        entries = builtins.toJSON [
+        entries = [
           {
             type = "fhs";
             path = "";
